@@ -1,0 +1,180 @@
+# svmtool - one Makefile, no recursion.  `make V=1` shows full command lines;
+# `make B=build` builds out of tree; PREFIX and DESTDIR are honoured.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PCDIR ?= $(LIBDIR)/pkgconfig
+B ?= .
+
+VERSION := 1.0.0
+SOMAJOR := 1
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion \
+	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNFLAGS) -pthread $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-7s %s\n'
+endif
+
+# ------------------------------------------------------------------ library
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+SONAME := libsvmtool.so.$(SOMAJOR)
+LIB_SO := $(B)/lib/$(SONAME)
+LIB_DEVLINK := $(B)/lib/libsvmtool.so
+LIB_A := $(B)/lib/libsvmtool.a
+LIB_PC := $(B)/lib/libsvmtool.pc
+
+# ------------------------------------------------------------------ command
+CMD_SRCS := $(sort $(wildcard cmd/*.c))
+CMD_OBJS := $(CMD_SRCS:%.c=$(B)/%.o)
+CMD_BIN := $(B)/cmd/svmtool
+CMD_LIBS := $(shell pkg-config --libs argtable2 smartcols 2>/dev/null || echo -largtable2 -lsmartcols) -lreadline
+
+# ------------------------------------------------------------------ tests
+UNIT_SRCS := $(sort $(wildcard test/unit/test-*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
+HELPER_SRCS := $(sort $(wildcard test/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
+BENCH_SRCS := $(sort $(wildcard test/bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
+
+DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
+
+.PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
+	check-asan deps demo bench install uninstall clean deb
+all: lib cmd
+
+lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
+cmd: $(CMD_BIN)
+tests: $(UNIT_BINS) $(HELPER_BINS)
+
+$(B)/lib/%.o: lib/%.c Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) lib/libsvmtool.map
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=lib/libsvmtool.map -Wl,--no-undefined-version \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS)
+
+$(LIB_DEVLINK): $(LIB_SO)
+	$(Q)ln -sf $(SONAME) $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+
+$(LIB_PC): lib/libsvmtool.pc.in Makefile
+	$(say) GEN $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/cmd/%.o: cmd/%.c Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -c -o $@ $<
+
+# The command links the static library: one self-contained binary.
+$(CMD_BIN): $(CMD_OBJS) $(LIB_A)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
+
+# Unit tests link the static archive so they can reach internals.
+$(B)/test/unit/%: test/unit/%.c $(LIB_A) test/unit/testlib.h Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Ilib -Itest/unit \
+		-MMD -MP -o $@ $< $(LIB_A) -lcmocka $(ALL_LDFLAGS)
+
+$(B)/test/helpers/%: test/helpers/%.c $(LIB_A) Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+
+$(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+
+-include $(DEPS)
+
+# ------------------------------------------------------------------ checks
+# Debian packages the build and the tests need; installed when run as root.
+DEB_PKGS := gcc make pkg-config libargtable2-dev libreadline-dev libsmartcols-dev \
+	libcmocka-dev bats bats-assert bats-support bats-file man-db groff-base \
+	binutils util-linux procps
+
+deps:
+	$(Q)test/deps.sh $(DEB_PKGS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)B=$(B) test/run-tests.sh
+
+check-unit check-cli check-abi check-man: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)B=$(B) test/run-tests.sh $(@:check-%=%)
+
+# Unit tests under ASan and UBSan, in their own build tree.
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory B=build-asan CC=gcc \
+		EXTRA_CFLAGS='-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSVMT_DEFAULT_BASE=0x500000000000ULL' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' all tests
+	$(Q)B=build-asan test/run-tests.sh unit
+
+demo: all
+	$(Q)B=$(B) test/demo.sh
+
+bench: lib $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# ------------------------------------------------------------------ install
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(CMD_BIN) $(DESTDIR)$(BINDIR)/svmtool
+	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsvmtool.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsvmtool.a
+	install -m 644 lib/svmtool.h $(DESTDIR)$(INCDIR)/svmtool.h
+	install -m 644 $(LIB_PC) $(DESTDIR)$(PCDIR)/libsvmtool.pc
+	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(wildcard man/*.3); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
+	test ! -f completions/svmtool.bash || install -D -m 644 completions/svmtool.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool
+	test ! -f completions/_svmtool || install -D -m 644 completions/_svmtool \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool
+	test ! -f completions/svmtool.fish || install -D -m 644 completions/svmtool.fish \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/svmtool $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libsvmtool.so $(DESTDIR)$(LIBDIR)/libsvmtool.a \
+		$(DESTDIR)$(INCDIR)/svmtool.h $(DESTDIR)$(PCDIR)/libsvmtool.pc \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
+	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	for m in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
+
+deb:
+	dpkg-buildpackage -us -uc -b
+
+clean:
+	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
+		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
+	rm -rf build-asan

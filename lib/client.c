@@ -1,0 +1,272 @@
+/*
+ * client.c - process identity, liveness, and region client tables
+ *
+ * A client is pid + start time (+ pidfs inode on kernels that have pidfs),
+ * so a reused pid is not mistaken for the process that registered.  kill()
+ * failing with EPERM means alive (another user's process); a zombie is dead.
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define PIDFS_MAGIC 0x50494446
+
+static struct svmt_ident self;
+static _Atomic int self_valid;
+static pthread_mutex_t self_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void self_forget(void)
+{
+	atomic_store_explicit(&self_valid, 0, memory_order_relaxed);
+}
+
+static void install_atfork(void)
+{
+	pthread_atfork(NULL, NULL, self_forget);
+}
+
+uint64_t svmt_proc_start(pid_t pid, char *state)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+	char *p, *end;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may contain spaces and parentheses */
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	p += 2;
+	if (state)
+		*state = *p;
+	/* p is at field 3 (state); start time is field 22. */
+	for (field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	errno = 0;
+	uint64_t v = strtoull(p, &end, 10);
+	if (errno || end == p)
+		return 0;
+	return v;
+}
+
+static uint64_t pidfs_ino(pid_t pid)
+{
+	struct statfs sfs;
+	struct stat st;
+	uint64_t ino = 0;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return 0;
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == PIDFS_MAGIC &&
+	    fstat(fd, &st) == 0)
+		ino = st.st_ino;
+	close(fd);
+	return ino;
+}
+
+const struct svmt_ident *svmt_self(void)
+{
+	if (atomic_load_explicit(&self_valid, memory_order_acquire))
+		return &self;
+	pthread_once(&atfork_once, install_atfork);
+	pthread_mutex_lock(&self_mu);
+	if (!atomic_load_explicit(&self_valid, memory_order_relaxed)) {
+		pid_t pid = getpid();
+
+		memset(&self, 0, sizeof(self));
+		self.pid = pid;
+		self.start = svmt_proc_start(pid, NULL);
+		self.pidfs_ino = pidfs_ino(pid);
+		atomic_store_explicit(&self_valid, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&self_mu);
+	return &self;
+}
+
+bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b)
+{
+	return a->pid == b->pid && a->start == b->start &&
+	       (!a->pidfs_ino || !b->pidfs_ino || a->pidfs_ino == b->pidfs_ino);
+}
+
+int svmt_ident_alive(const struct svmt_ident *id)
+{
+	char state = '?';
+	uint64_t start;
+
+	if (id->pid <= 0)
+		return 0;
+	if (kill(id->pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	/* Alive, or EPERM (another user's process): look closer. */
+	start = svmt_proc_start(id->pid, &state);
+	if (start == 0) {
+		/* /proc hidden or the process just went: ask kill again. */
+		return !(kill(id->pid, 0) < 0 && errno == ESRCH);
+	}
+	if (state == 'Z' || state == 'X' || state == 'x')
+		return 0;
+	if (id->start && start != id->start)
+		return 0;
+	if (id->pidfs_ino) {
+		uint64_t ino = pidfs_ino(id->pid);
+
+		if (ino && ino != id->pidfs_ino)
+			return 0;
+	}
+	return 1;
+}
+
+static struct svmt_ident *clients_of(struct svmt_rhdr *h)
+{
+	return (struct svmt_ident *)((char *)h + SVMT_CLIENTS_OFF);
+}
+
+static uint32_t clients_count(const struct svmt_rhdr *h, uint32_t max)
+{
+	return h->nclients < max ? h->nclients : max;
+}
+
+int svmt_clients_add(struct svmt_rhdr *h, uint32_t max,
+		     const struct svmt_ident *id)
+{
+	struct svmt_ident *c = clients_of(h);
+	uint32_t i, n = clients_count(h, max);
+
+	for (i = 0; i < n; i++)
+		if (svmt_ident_same(&c[i], id))
+			return 0;
+	if (n == max) {
+		svmt_clients_purge(h, max, NULL, NULL, NULL);
+		n = clients_count(h, max);
+		if (n == max)
+			return svmt_fail(SVMT_ECLIENTFULL, "%u clients attached",
+					 max);
+	}
+	c[n] = *id;
+	h->nclients = n + 1;
+	return 0;
+}
+
+void svmt_clients_del(struct svmt_rhdr *h, uint32_t max,
+		      const struct svmt_ident *id)
+{
+	struct svmt_ident *c = clients_of(h);
+	uint32_t i, n = clients_count(h, max);
+
+	for (i = 0; i < n; i++) {
+		if (svmt_ident_same(&c[i], id)) {
+			memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
+			memset(&c[n - 1], 0, sizeof(*c));
+			h->nclients = n - 1;
+			return;
+		}
+	}
+}
+
+uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first)
+{
+	struct svmt_ident *c = clients_of(h);
+	uint32_t i, live = 0, n = clients_count(h, max);
+
+	for (i = 0; i < n; i++) {
+		if (svmt_ident_alive(&c[i])) {
+			if (!live && first)
+				*first = c[i].pid;
+			live++;
+		}
+	}
+	return live;
+}
+
+uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max,
+			    svmt_event_fn fn, void *arg, const char *name)
+{
+	struct svmt_ident *c = clients_of(h);
+	uint32_t i = 0, removed = 0, n = clients_count(h, max);
+
+	while (i < n) {
+		if (svmt_ident_alive(&c[i])) {
+			i++;
+			continue;
+		}
+		if (fn) {
+			char msg[96];
+			struct svmt_event ev = {
+				.kind = SVMT_EV_GHOST, .region = name,
+				.pid = c[i].pid, .start_time = c[i].start,
+				.fixed = 1, .detail = msg,
+			};
+			snprintf(msg, sizeof(msg), "removed dead client %d",
+				 (int)c[i].pid);
+			fn(&ev, arg);
+		}
+		memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
+		n--;
+		memset(&c[n], 0, sizeof(*c));
+		removed++;
+	}
+	h->nclients = n;
+	return removed;
+}
+
+bool svmt_obj_mapped(dev_t dev, ino_t ino, pid_t *pid)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	if (!proc)
+		return false;
+	while (!found && (de = readdir(proc))) {
+		char path[300], line[512];
+		FILE *fp;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		while (fgets(line, sizeof(line), fp)) {
+			unsigned maj, mn;
+			unsigned long long in;
+
+			if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &mn,
+				   &in) == 3 && in == (unsigned long long)ino &&
+			    makedev(maj, mn) == dev) {
+				found = true;
+				*pid = (pid_t)atoi(de->d_name);
+				break;
+			}
+		}
+		fclose(fp);
+	}
+	closedir(proc);
+	return found;
+}

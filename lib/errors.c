@@ -1,0 +1,67 @@
+/*
+ * errors.c - error codes, their text, and per-thread failure details
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char detail[256];
+
+const char *svmt_strerror(int err)
+{
+	switch (err) {
+	case 0: return "success";
+	case SVMT_ECORRUPT: return "corrupt object";
+	case SVMT_EVERSION: return "unsupported layout version";
+	case SVMT_ECLASH: return "address range in use";
+	case SVMT_ENAME: return "invalid name";
+	case SVMT_EDIRFULL: return "region directory full";
+	case SVMT_ENOVA: return "no free address space";
+	case SVMT_ECLIENTFULL: return "client table full";
+	case SVMT_EUNTRUSTED: return "object owned by an untrusted user";
+	case SVMT_ESIZE: return "region exists with a different size";
+	case SVMT_EINITFN: return "initialisation callback failed";
+	case SVMT_ENOTATTACHED: return "namespace not attached";
+	case SVMT_ENOTRECOVERABLE: return "lock not recoverable";
+	case SVMT_ERDONLY: return "namespace opened read-only";
+	case -ENOENT: return "no such region";
+	case -EEXIST: return "region exists";
+	case -EBUSY: return "busy";
+	case -ETIMEDOUT: return "timed out";
+	default: break;
+	}
+	if (err < 0 && err > -4096) {
+		const char *s = strerrordesc_np(-err);
+		if (s)
+			return s;
+	}
+	return "unknown error";
+}
+
+const char *svmt_errdetail(void)
+{
+	return detail;
+}
+
+const char *svmt_version(void)
+{
+	return SVMT_VERSION_STRING;
+}
+
+int svmt_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void svmt_clear_detail(void)
+{
+	detail[0] = '\0';
+}

@@ -1,0 +1,109 @@
+/*
+ * format.c - region dumps in the words of the 2009 format_svm_region
+ *
+ * Same first line and order of lines; 64-bit addresses; the VM range ends
+ * at base+size-1 and its size in k is exact; the last range is printed.
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void put_size(FILE *f, uint64_t size)
+{
+	if (size >= (1ULL << 20))
+		fprintf(f, "(%" PRIu64 " mb)", size >> 20);
+	else if (size >= (1ULL << 10))
+		fprintf(f, "(%" PRIu64 " kb)", size >> 10);
+	else
+		fprintf(f, "(%" PRIu64 " bytes)", size);
+}
+
+static void put_flags(FILE *f, uint32_t flags)
+{
+	fprintf(f, "  flags: 0x%x", flags);
+	if (flags & SVMT_RF_PERSISTENT)
+		fputs(" PERSISTENT", f);
+	if (flags & SVMT_RF_HEAP)
+		fputs(" HEAP", f);
+	if (flags & SVMT_RF_FILE)
+		fputs(" FILE", f);
+	fputc('\n', f);
+}
+
+static void put_lock(FILE *f, const struct svmt_lock_info *l)
+{
+	if (!l->owner)
+		fputs("  lock: free", f);
+	else
+		fprintf(f, "  lock: held by %spid %d (%s)",
+			l->owner_alive ? "" : "dead ", (int)l->owner,
+			svmt_tag_name(l->tag));
+	if (l->recoveries)
+		fprintf(f, ", recovered %u time%s", l->recoveries,
+			l->recoveries == 1 ? "" : "s");
+	fputc('\n', f);
+}
+
+int svmt_format_region(const struct svmt_region_info *ri, unsigned flags,
+		       char **out)
+{
+	bool verbose = flags & SVMT_FORMAT_VERBOSE;
+	char *buf = NULL;
+	size_t len = 0;
+	uint32_t i;
+	FILE *f;
+
+	*out = NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	fprintf(f, "%s: base va 0x%016" PRIx64 " size 0x%" PRIx64 " ", ri->name,
+		ri->base, ri->size);
+	put_size(f, ri->size);
+	fputc('\n', f);
+	switch (ri->state) {
+	case SVMT_STATE_CORRUPT:
+		fprintf(f, "  corrupt: %s\n", ri->detail);
+		goto done;
+	case SVMT_STATE_MISSING:
+		fputs("  missing: directory entry without an object\n", f);
+		goto done;
+	case SVMT_STATE_INIT:
+		fprintf(f, "  init: being created by %spid %d\n",
+			ri->creator_alive ? "" : "dead ", (int)ri->creator);
+		goto done;
+	case SVMT_STATE_ORPHAN:
+		fputs("  orphan: object not in the directory\n", f);
+		break;
+	default:
+		break;
+	}
+	fprintf(f, "  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n",
+		ri->user_ctx, ri->generation);
+	if (verbose) {
+		put_flags(f, ri->flags);
+		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64 "\n",
+			ri->data_base, ri->data_size);
+	}
+	fprintf(f, "  %u client%s, pids:", ri->nclients,
+		ri->nclients == 1 ? "" : "s");
+	for (i = 0; i < ri->nclients; i++)
+		fprintf(f, " %d%s", (int)ri->clients[i].pid,
+			ri->clients[i].alive ? "" : "(dead)");
+	fputc('\n', f);
+	put_lock(f, &ri->lock);
+	if (verbose && ri->size)
+		fprintf(f, "  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
+			" (%" PRIu64 "k)\n", ri->base, ri->base + ri->size - 1,
+			ri->size >> 10);
+done:
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	return 0;
+}

@@ -1,0 +1,296 @@
+/*
+ * list.c - the read-only view of a namespace
+ *
+ * Everything here reads with pread into private memory and validates before
+ * use: nothing is mapped, locked, created or written, so hostile bytes or a
+ * file truncated under our feet cannot crash the caller.
+ */
+#include "svmtool-private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out)
+{
+	struct svmt_root *copy;
+	struct svmt_geom g;
+	ssize_t n;
+	int rc;
+
+	copy = malloc(ns->g.file_size);
+	if (!copy)
+		return -ENOMEM;
+	n = pread(ns->rootfd, copy, ns->g.file_size, 0);
+	rc = n == (ssize_t)ns->g.file_size
+		     ? svmt_root_validate(copy, ns->g.file_size, ns->root_name, &g)
+		     : svmt_fail(SVMT_ECORRUPT, "namespace object truncated");
+	if (rc) {
+		free(copy);
+		return rc;
+	}
+	*out = copy;
+	return 0;
+}
+
+static void set_corrupt(struct svmt_region_info *ri, int err)
+{
+	ri->state = SVMT_STATE_CORRUPT;
+	ri->error = err;
+	snprintf(ri->detail, sizeof(ri->detail), "%s",
+		 svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(err));
+}
+
+/* Fill @ri from the object of region ri->name; returns 0 or the error. */
+static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
+{
+	struct svmt_rhdr hdr;
+	struct svmt_ident *cl;
+	struct stat st;
+	char *buf = NULL;
+	uint32_t i, n;
+	int fd, rc;
+
+	fd = svmt_obj_open(ns, ri->name, O_RDONLY, &st);
+	if (fd < 0)
+		return fd;
+	ri->mode = st.st_mode & 07777;
+	ri->uid = st.st_uid;
+	ri->gid = st.st_gid;
+	rc = svmt_rhdr_read(fd, &st, ns->root_name, ri->name, &hdr);
+	if (!rc) {
+		buf = malloc(hdr.data_off);
+		if (!buf)
+			rc = -ENOMEM;
+		else if (pread(fd, buf, hdr.data_off, 0) != (ssize_t)hdr.data_off)
+			rc = svmt_fail(SVMT_ECORRUPT, "region object truncated");
+	}
+	close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	/* Re-validate the copy we will read clients from. */
+	rc = svmt_rhdr_validate((struct svmt_rhdr *)buf, hdr.data_off,
+				(uint64_t)st.st_size, ns->root_name, ri->name);
+	if (!rc && memcmp(buf, &hdr, offsetof(struct svmt_rhdr, nclients)))
+		rc = svmt_fail(SVMT_ECORRUPT, "region header changed while read");
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	memcpy(&hdr, buf, sizeof(hdr));
+	ri->base = hdr.base;
+	ri->size = hdr.size;
+	ri->data_base = hdr.base + hdr.data_off;
+	ri->data_size = hdr.data_size;
+	ri->user_ctx = hdr.user_ctx;
+	ri->generation = hdr.generation;
+	ri->flags = hdr.flags;
+	ri->ctime = hdr.ctime;
+	ri->creator = hdr.creator.pid;
+	ri->lock.owner = hdr.lock.owner_pid;
+	ri->lock.tag = hdr.lock.owner_tag;
+	ri->lock.recoveries = hdr.lock.recoveries;
+	if (ri->lock.owner) {
+		struct svmt_ident o = { .pid = ri->lock.owner,
+					.start = hdr.lock.owner_start };
+		ri->lock.owner_alive = svmt_ident_alive(&o);
+	}
+	if (atomic_load(&hdr.state) != SVMT_RS_READY)
+		ri->state = SVMT_STATE_INIT;
+	n = hdr.nclients;
+	cl = (struct svmt_ident *)(buf + SVMT_CLIENTS_OFF);
+	ri->clients = n ? calloc(n, sizeof(*ri->clients)) : NULL;
+	if (n && !ri->clients) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ri->clients[i].pid = cl[i].pid;
+		ri->clients[i].start_time = cl[i].start;
+		ri->clients[i].alive = svmt_ident_alive(&cl[i]);
+		ri->nghosts += !ri->clients[i].alive;
+	}
+	ri->nclients = n;
+	free(buf);
+	return 0;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(((const struct svmt_region_info *)a)->name,
+		      ((const struct svmt_region_info *)b)->name);
+}
+
+static int grow(struct svmt_region_info **v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct svmt_region_info *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	return 0;
+}
+
+/* Region names of objects in the shm directory that belong to @ns. */
+int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
+		   size_t *count)
+{
+	char prefix[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX + 1];
+	char (*v)[SVMT_NAME_MAX + 1] = NULL;
+	size_t n = 0, cap = 0, plen;
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	snprintf(prefix, sizeof(prefix), SVMT_FILE_PREFIX "%s:", ns->root_name);
+	plen = strlen(prefix);
+	fd = openat(ns->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		char nm[SVMT_NAME_MAX + 1];
+
+		if (strncmp(de->d_name, prefix, plen) ||
+		    svmt_name_norm(de->d_name + plen, nm) ||
+		    strcmp(nm, de->d_name + plen))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *nv = realloc(v, nc * sizeof(*v));
+
+			if (!nv) {
+				closedir(dir);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		memcpy(v[n++], nm, sizeof(nm));
+	}
+	closedir(dir);
+	*names = v;
+	*count = n;
+	return 0;
+}
+
+int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
+{
+	struct svmt_root *copy;
+	struct svmt_region_info *v = NULL;
+	char (*objs)[SVMT_NAME_MAX + 1] = NULL;
+	size_t n = 0, cap = 0, nobjs = 0, i;
+	struct svmt_dir d;
+	uint32_t s;
+	int rc;
+
+	svmt_clear_detail();
+	*out = NULL;
+	*count = 0;
+	rc = svmt_root_snapshot(ns, &copy);
+	if (rc)
+		return rc;
+	d.r = copy;
+	d.g = &ns->g;
+	for (s = 0; s < ns->g.slots; s++) {
+		struct svmt_dirent *e = &svmt_dir_slots(&d)[s];
+		struct svmt_region_info *ri;
+		uint32_t st = atomic_load(&e->state);
+		char nm[SVMT_NAME_MAX + 1];
+
+		if (st == SVMT_ENT_EMPTY ||
+		    !memchr(e->name, '\0', sizeof(e->name)) ||
+		    svmt_name_norm(e->name, nm))
+			continue;
+		rc = grow(&v, &n, &cap);
+		if (rc)
+			goto fail;
+		ri = &v[n++];
+		memcpy(ri->name, nm, sizeof(nm));
+		ri->base = e->base;
+		ri->size = e->size;
+		ri->generation = e->generation;
+		ri->flags = e->flags;
+		if (st == SVMT_ENT_INIT) {
+			ri->state = SVMT_STATE_INIT;
+			ri->creator = e->creator.pid;
+			ri->creator_alive = svmt_ident_alive(&e->creator);
+			continue; /* its object is not published yet */
+		}
+		rc = read_object(ns, ri);
+		if (rc == -ENOENT) {
+			ri->state = SVMT_STATE_MISSING;
+		} else if (rc == -ENOMEM) {
+			goto fail;
+		} else if (rc) {
+			set_corrupt(ri, rc);
+		} else if (ri->base != e->base || ri->size != e->size) {
+			svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
+				  "directory");
+			set_corrupt(ri, SVMT_ECORRUPT);
+		}
+	}
+	rc = svmt_obj_names(ns, &objs, &nobjs);
+	if (rc)
+		goto fail;
+	for (i = 0; i < nobjs; i++) {
+		struct svmt_region_info *ri;
+
+		if (svmt_dir_find(&d, objs[i]))
+			continue;
+		rc = grow(&v, &n, &cap);
+		if (rc)
+			goto fail;
+		ri = &v[n++];
+		memcpy(ri->name, objs[i], sizeof(ri->name));
+		rc = read_object(ns, ri);
+		if (rc == -ENOMEM)
+			goto fail;
+		if (rc == -ENOENT) { /* removed meanwhile */
+			n--;
+			continue;
+		}
+		if (rc)
+			set_corrupt(ri, rc);
+		else
+			ri->state = SVMT_STATE_ORPHAN;
+	}
+	rc = 0;
+	qsort(v, n, sizeof(*v), cmp_info);
+	*out = v;
+	*count = n;
+	v = NULL;
+	n = 0;
+fail:
+	svmt_list_free(v, n);
+	free(objs);
+	free(copy);
+	return rc;
+}
+
+void svmt_list_free(struct svmt_region_info *ri, size_t count)
+{
+	size_t i;
+
+	if (!ri)
+		return;
+	for (i = 0; i < count; i++)
+		free(ri[i].clients);
+	free(ri);
+}

@@ -1,0 +1,616 @@
+/*
+ * namespace.c - namespaces: the root object, its validation, attaching
+ *
+ * A namespace object is created complete in an unnamed file (O_TMPFILE) and
+ * linked into place, so no one ever sees it half made.  On file systems
+ * without O_TMPFILE it is created in place with O_EXCL, state INIT, and
+ * published READY with a release store; openers wait (bounded) and take
+ * over an INIT object whose creator died.
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t attached_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct svmt_ns *attached; /* namespaces with a reservation */
+
+void svmt_ns_opts_init(struct svmt_ns_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = -1;
+	o->mode = 0600;
+	o->owner = (uid_t)-1;
+	o->group = (gid_t)-1;
+	o->trusted_uid = (uid_t)-1;
+}
+
+bool svmt_wait_step(int *waited_ms, int timeout_ms)
+{
+	int step = *waited_ms < 20 ? 1 : *waited_ms < 200 ? 5 : 20;
+	struct timespec ts = { 0, step * 1000000L };
+
+	if (timeout_ms >= 0 && *waited_ms >= timeout_ms)
+		return false;
+	nanosleep(&ts, NULL);
+	*waited_ms += step;
+	return true;
+}
+
+bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid)
+{
+	return uid == 0 || uid == geteuid() || uid == ns->trusted_uid ||
+	       uid == ns->root_uid;
+}
+
+static size_t align64(size_t v)
+{
+	return (v + 63) & ~(size_t)63;
+}
+
+static uint32_t slots_for(uint32_t capacity)
+{
+	uint32_t s = 4;
+
+	while (s < 2 * capacity)
+		s <<= 1;
+	return s;
+}
+
+int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
+		       const char *root, struct svmt_geom *g)
+{
+	uint64_t dir_end, free_end;
+
+	if (file_size < sizeof(*r))
+		return svmt_fail(SVMT_ECORRUPT, "namespace object truncated "
+				 "(%" PRIu64 " bytes)", file_size);
+	if (memcmp(r->magic, SVMT_ROOT_MAGIC, sizeof(r->magic)))
+		return svmt_fail(SVMT_ECORRUPT, "bad magic");
+	if (r->version != SVMT_LAYOUT_VERSION)
+		return svmt_fail(SVMT_EVERSION, "layout version %u, expected %u",
+				 r->version, SVMT_LAYOUT_VERSION);
+	if (r->hdr_size != sizeof(*r))
+		return svmt_fail(SVMT_ECORRUPT, "header size %u", r->hdr_size);
+	if (r->file_size != file_size || file_size & (SVMT_PAGE - 1))
+		return svmt_fail(SVMT_ECORRUPT, "size %" PRIu64 " recorded, file "
+				 "has %" PRIu64, r->file_size, file_size);
+	if (!r->base || (r->base | r->span) & (SVMT_PAGE - 1) ||
+	    r->span <= file_size || r->base >= SVMT_ADDR_LIMIT ||
+	    r->span > SVMT_ADDR_LIMIT - r->base)
+		return svmt_fail(SVMT_ECORRUPT, "bad span 0x%" PRIx64 "+0x%" PRIx64,
+				 r->base, r->span);
+	if (r->capacity == 0 || r->capacity > SVMT_MAX_CAPACITY ||
+	    r->slots != slots_for(r->capacity) ||
+	    r->free_cap != r->capacity + 1)
+		return svmt_fail(SVMT_ECORRUPT, "bad directory geometry");
+	dir_end = r->dir_off + (uint64_t)r->slots * sizeof(struct svmt_dirent);
+	free_end = r->free_off + (uint64_t)r->free_cap * sizeof(struct svmt_extent);
+	if (r->dir_off < sizeof(*r) || r->dir_off % 64 || dir_end > file_size ||
+	    r->free_off < dir_end || r->free_off % 8 || free_end > file_size)
+		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
+	if (memchr(r->root, '\0', sizeof(r->root)) == NULL ||
+	    (root && strcmp(r->root, root)))
+		return svmt_fail(SVMT_ECORRUPT, "object of another namespace");
+	if (g) {
+		g->base = r->base;
+		g->span = r->span;
+		g->file_size = file_size;
+		g->capacity = r->capacity;
+		g->slots = r->slots;
+		g->free_cap = r->free_cap;
+		g->dir_off = r->dir_off;
+		g->free_off = r->free_off;
+		g->area_start = r->base + file_size;
+	}
+	return 0;
+}
+
+static bool geom_equal(const struct svmt_geom *a, const struct svmt_geom *b)
+{
+	return a->base == b->base && a->span == b->span &&
+	       a->file_size == b->file_size && a->capacity == b->capacity &&
+	       a->slots == b->slots && a->free_cap == b->free_cap &&
+	       a->dir_off == b->dir_off && a->free_off == b->free_off;
+}
+
+int svmt_link_tmpfile(int fd, int dirfd, const char *name)
+{
+	char path[64];
+
+	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -errno;
+	/* Without CAP_DAC_READ_SEARCH: link through /proc. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return -errno;
+}
+
+/* Create an unnamed file (or, failing that, @name with O_EXCL). */
+int svmt_create_file(int dirfd, const char *name, mode_t mode, bool *named)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+
+	*named = false;
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	*named = true;
+	return fd;
+}
+
+int svmt_fallocate(int fd, uint64_t size)
+{
+	int rc = posix_fallocate(fd, 0, (off_t)size);
+
+	if (rc == ENOSPC)
+		return svmt_fail(-ENOSPC, "no space for %" PRIu64 " bytes in the "
+				 "shm directory", size);
+	return -rc;
+}
+
+static int root_create(int dirfd, const char *objname, const char *root,
+		       const struct svmt_ns_opts *o)
+{
+	uint64_t base = o->base ? o->base : SVMT_DEFAULT_BASE;
+	uint64_t span = o->span ? o->span : SVMT_DEFAULT_SPAN;
+	uint32_t cap = o->capacity ? o->capacity : SVMT_DEFAULT_CAPACITY;
+	uint32_t slots = slots_for(cap);
+	uint64_t dir_off = align64(sizeof(struct svmt_root));
+	uint64_t free_off = dir_off + (uint64_t)slots * sizeof(struct svmt_dirent);
+	uint64_t size = svmt_page_up(free_off + (cap + 1ULL) *
+				     sizeof(struct svmt_extent));
+	struct svmt_root *r;
+	struct svmt_dir d;
+	struct svmt_geom g;
+	struct timespec now;
+	bool named;
+	int fd, rc;
+
+	if (cap > SVMT_MAX_CAPACITY)
+		return svmt_fail(-EINVAL, "capacity %u above %u", cap,
+				 SVMT_MAX_CAPACITY);
+	if ((base | span) & (SVMT_PAGE - 1) || base >= SVMT_ADDR_LIMIT ||
+	    span > SVMT_ADDR_LIMIT - base)
+		return svmt_fail(-EINVAL, "bad span 0x%" PRIx64 "+0x%" PRIx64
+				 " (page aligned, below 0x%llx)", base, span,
+				 SVMT_ADDR_LIMIT);
+	if (span < size + SVMT_PAGE * 2)
+		return svmt_fail(-EINVAL, "span 0x%" PRIx64 " too small", span);
+	fd = svmt_create_file(dirfd, objname, o->mode, &named);
+	if (fd < 0)
+		return fd;
+	rc = 0;
+	if ((o->owner != (uid_t)-1 || o->group != (gid_t)-1) &&
+	    fchown(fd, o->owner, o->group) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = svmt_fallocate(fd, size);
+	r = rc ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+	if (!rc && r == MAP_FAILED)
+		rc = -errno;
+	if (rc)
+		goto fail;
+	memcpy(r->magic, SVMT_ROOT_MAGIC, sizeof(r->magic));
+	r->version = SVMT_LAYOUT_VERSION;
+	r->hdr_size = sizeof(*r);
+	r->file_size = size;
+	r->base = base;
+	r->span = span;
+	r->capacity = cap;
+	r->slots = slots;
+	r->dir_off = dir_off;
+	r->free_off = free_off;
+	r->free_cap = cap + 1;
+	r->creator_uid = (uint32_t)geteuid();
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->ctime = now.tv_sec;
+	r->creator = *svmt_self();
+	snprintf(r->root, sizeof(r->root), "%s", root);
+	rc = svmt_lock_init(&r->lock);
+	if (!rc)
+		rc = svmt_root_validate(r, size, root, &g);
+	if (!rc) {
+		d.r = r;
+		d.g = &g;
+		svmt_space_reset(&d);
+		atomic_store_explicit(&r->state, SVMT_RS_READY,
+				      memory_order_release);
+	}
+	munmap(r, size);
+	if (!rc && !named)
+		rc = svmt_link_tmpfile(fd, dirfd, objname);
+	if (rc)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	if (named)
+		unlinkat(dirfd, objname, 0);
+	close(fd);
+	return rc;
+}
+
+/* Open the root object; create it when asked.  Returns an fd. */
+static int root_open(int dirfd, const char *objname, const char *root,
+		     const struct svmt_ns_opts *o, const struct svmt_ns *ns,
+		     struct stat *st, struct svmt_root *hdr)
+{
+	bool rdonly = o->flags & SVMT_NS_RDONLY;
+	int waited = 0, created = 0;
+
+	for (;;) {
+		int fd = openat(dirfd, objname, (rdonly ? O_RDONLY : O_RDWR) |
+				O_NOFOLLOW | O_CLOEXEC);
+		ssize_t n;
+		int rc;
+
+		if (fd < 0 && errno == ENOENT && !rdonly &&
+		    (o->flags & SVMT_NS_CREATE)) {
+			rc = root_create(dirfd, objname, root, o);
+			if (rc && rc != -EEXIST)
+				return rc;
+			created = !rc;
+			continue;
+		}
+		if (fd < 0 && errno == ENOENT)
+			return svmt_fail(-ENOENT, "no namespace '%s'", root);
+		if (fd < 0 && errno == ELOOP)
+			return svmt_fail(SVMT_ECORRUPT, "%s is a symbolic link",
+					 objname);
+		if (fd < 0)
+			return -errno;
+		if ((o->flags & SVMT_NS_EXCL) && (o->flags & SVMT_NS_CREATE) &&
+		    !created) {
+			close(fd);
+			return svmt_fail(-EEXIST, "namespace '%s' exists", root);
+		}
+		rc = fstat(fd, st) ? -errno : 0;
+		if (!rc && !S_ISREG(st->st_mode))
+			rc = svmt_fail(SVMT_ECORRUPT, "%s is not a regular file",
+				       objname);
+		if (!rc && !svmt_uid_trusted(ns, st->st_uid))
+			rc = svmt_fail(SVMT_EUNTRUSTED, "%s is owned by uid %u",
+				       objname, (unsigned)st->st_uid);
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+		memset(hdr, 0, sizeof(*hdr));
+		n = pread(fd, hdr, sizeof(*hdr), 0);
+		if (n == (ssize_t)sizeof(*hdr) &&
+		    atomic_load_explicit(&hdr->state, memory_order_acquire) ==
+			    SVMT_RS_READY)
+			return fd;
+		/* Short or INIT: being created in place, or abandoned. */
+		close(fd);
+		if (n == (ssize_t)sizeof(*hdr) && hdr->creator.pid &&
+		    !svmt_ident_alive(&hdr->creator) && !rdonly) {
+			unlinkat(dirfd, objname, 0);
+			continue;
+		}
+		if (!svmt_wait_step(&waited, o->timeout_ms)) {
+			if (n != (ssize_t)sizeof(*hdr))
+				return svmt_fail(SVMT_ECORRUPT, "namespace "
+						 "object truncated");
+			return svmt_fail(-ETIMEDOUT, "namespace '%s' is being "
+					 "created", root);
+		}
+	}
+}
+
+static struct svmt_ns *find_attached(dev_t dev, ino_t ino)
+{
+	struct svmt_ns *ns;
+
+	for (ns = attached; ns; ns = ns->next)
+		if (ns->dev == dev && ns->ino == ino)
+			return ns;
+	return NULL;
+}
+
+static int ns_map(struct svmt_ns *ns, const struct svmt_root *hdr)
+{
+	struct svmt_geom g;
+	void *p;
+	int rc;
+
+	if (ns->flags & SVMT_NS_RDONLY) {
+		ns->r = malloc(ns->g.file_size);
+		if (!ns->r)
+			return -ENOMEM;
+		if (pread(ns->rootfd, ns->r, ns->g.file_size, 0) !=
+		    (ssize_t)ns->g.file_size)
+			return svmt_fail(SVMT_ECORRUPT, "namespace object "
+					 "changed while read");
+	} else if (ns->flags & SVMT_NS_NOATTACH) {
+		p = mmap(NULL, ns->g.file_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, ns->rootfd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		ns->r = p;
+		ns->mapped = true;
+	} else {
+		rc = svmt_space_reserve(ns->g.base, ns->g.span);
+		if (rc)
+			return rc;
+		ns->attached = true;
+		p = mmap((void *)(uintptr_t)ns->g.base, ns->g.file_size,
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 ns->rootfd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		ns->r = p;
+		ns->mapped = true;
+	}
+	(void)hdr;
+	/* The geometry must not have changed between the read and the map. */
+	rc = svmt_root_validate(ns->r, ns->g.file_size, ns->root_name, &g);
+	if (!rc && !geom_equal(&g, &ns->g))
+		rc = svmt_fail(SVMT_ECORRUPT, "namespace object changed");
+	return rc;
+}
+
+static void ns_free(struct svmt_ns *ns)
+{
+	if (ns->attached)
+		munmap((void *)(uintptr_t)ns->g.base, ns->g.span);
+	else if (ns->mapped)
+		munmap(ns->r, ns->g.file_size);
+	else
+		free(ns->r);
+	if (ns->rootfd >= 0)
+		close(ns->rootfd);
+	if (ns->dirfd >= 0)
+		close(ns->dirfd);
+	pthread_mutex_destroy(&ns->mu);
+	free(ns);
+}
+
+int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
+{
+	struct svmt_ns_opts dflt;
+	struct svmt_ns *ns, *old;
+	struct svmt_root hdr;
+	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
+	struct stat st;
+	int rc;
+
+	svmt_clear_detail();
+	*out = NULL;
+	if (!o) {
+		svmt_ns_opts_init(&dflt);
+		o = &dflt;
+	}
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	pthread_mutex_init(&ns->mu, NULL);
+	ns->refs = 1;
+	ns->rootfd = -1;
+	ns->flags = o->flags;
+	if (ns->flags & SVMT_NS_RDONLY)
+		ns->flags |= SVMT_NS_NOATTACH;
+	ns->timeout_ms = o->timeout_ms;
+	ns->trusted_uid = o->trusted_uid;
+	ns->root_uid = (uid_t)-1;
+	rc = svmt_name_norm(o->root ? o->root : SVMT_DEFAULT_ROOT, ns->root_name);
+	if (rc) {
+		rc = svmt_fail(rc, "invalid root name '%s'", o->root);
+		goto fail;
+	}
+	ns->dirfd = open(o->shm_dir ? o->shm_dir : SVMT_DEFAULT_SHM_DIR,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns->dirfd < 0) {
+		rc = svmt_fail(-errno, "cannot open shm directory '%s': %s",
+			       o->shm_dir ? o->shm_dir : SVMT_DEFAULT_SHM_DIR,
+			       strerror(errno));
+		goto fail;
+	}
+	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);
+	rc = root_open(ns->dirfd, objname, ns->root_name, o, ns, &st, &hdr);
+	if (rc < 0)
+		goto fail;
+	ns->rootfd = rc;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->root_uid = st.st_uid;
+	rc = svmt_root_validate(&hdr, (uint64_t)st.st_size, ns->root_name,
+				&ns->g);
+	if (rc)
+		goto fail;
+	if (!(ns->flags & SVMT_NS_NOATTACH)) {
+		pthread_mutex_lock(&attached_mu);
+		old = find_attached(ns->dev, ns->ino);
+		if (old) {
+			pthread_mutex_lock(&old->mu);
+			old->refs++;
+			pthread_mutex_unlock(&old->mu);
+			pthread_mutex_unlock(&attached_mu);
+			ns_free(ns);
+			*out = old;
+			return 0;
+		}
+		rc = ns_map(ns, &hdr);
+		if (!rc) {
+			ns->next = attached;
+			attached = ns;
+		}
+		pthread_mutex_unlock(&attached_mu);
+	} else {
+		rc = ns_map(ns, &hdr);
+	}
+	if (rc)
+		goto fail;
+	*out = ns;
+	return 0;
+fail:
+	ns_free(ns);
+	return rc;
+}
+
+void svmt_ns_close(svmt_ns *ns)
+{
+	struct svmt_ns **pp;
+
+	if (!ns)
+		return;
+	if (ns->attached) {
+		pthread_mutex_lock(&attached_mu);
+		pthread_mutex_lock(&ns->mu);
+		if (--ns->refs > 0) {
+			pthread_mutex_unlock(&ns->mu);
+			pthread_mutex_unlock(&attached_mu);
+			return;
+		}
+		pthread_mutex_unlock(&ns->mu);
+		for (pp = &attached; *pp; pp = &(*pp)->next)
+			if (*pp == ns) {
+				*pp = ns->next;
+				break;
+			}
+		pthread_mutex_unlock(&attached_mu);
+	}
+	svmt_region_forget_all(ns);
+	ns_free(ns);
+}
+
+static int ns_repair(void *ctx)
+{
+	struct svmt_ns *ns = ctx;
+	struct svmt_dir d = svmt_ns_dir(ns);
+
+	return svmt_dir_rebuild(&d, NULL, NULL);
+}
+
+int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered)
+{
+	if (ns->flags & SVMT_NS_RDONLY)
+		return SVMT_ERDONLY;
+	return svmt_lock_acquire(&ns->r->lock, tag, ns->timeout_ms, ns_repair,
+				 ns, recovered);
+}
+
+void svmt_ns_unlock(struct svmt_ns *ns)
+{
+	svmt_lock_release(&ns->r->lock);
+}
+
+int svmt_ns_info(svmt_ns *ns, struct svmt_ns_info *out)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_extent *f = svmt_dir_free(&d);
+	struct stat st;
+	uint32_t i, n;
+	int rc = 0;
+
+	svmt_clear_detail();
+	memset(out, 0, sizeof(*out));
+	if (!(ns->flags & SVMT_NS_RDONLY)) {
+		rc = svmt_ns_lock(ns, SVMT_TAG_INFO, NULL);
+		if (rc)
+			return rc;
+	}
+	snprintf(out->root, sizeof(out->root), "%s", ns->root_name);
+	out->base = ns->g.base;
+	out->span = ns->g.span;
+	out->root_size = ns->g.file_size;
+	out->capacity = ns->g.capacity;
+	out->count = ns->r->count;
+	out->ctime = ns->r->ctime;
+	n = ns->r->free_count < ns->g.free_cap ? ns->r->free_count : ns->g.free_cap;
+	out->free_extents = n;
+	for (i = 0; i < n; i++) {
+		out->free_bytes += f[i].len;
+		if (f[i].len > out->largest_free)
+			out->largest_free = f[i].len;
+	}
+	if (!(ns->flags & SVMT_NS_RDONLY))
+		svmt_ns_unlock(ns);
+	if (fstat(ns->rootfd, &st) == 0) {
+		out->uid = st.st_uid;
+		out->gid = st.st_gid;
+		out->mode = st.st_mode & 07777;
+	}
+	out->attached = ns->attached;
+	return rc;
+}
+
+int svmt_ns_remove(const struct svmt_ns_opts *o)
+{
+	struct svmt_ns_opts ro = *o;
+	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
+	struct svmt_ns *ns;
+	struct stat st;
+	int rc;
+
+	ro.flags = SVMT_NS_NOATTACH;
+	rc = svmt_ns_open(&ro, &ns);
+	if (rc)
+		return rc;
+	rc = svmt_ns_lock(ns, SVMT_TAG_REMOVE, NULL);
+	if (rc)
+		goto out;
+	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);
+	if (ns->r->count)
+		rc = svmt_fail(-EBUSY, "namespace '%s' holds %u regions",
+			       ns->root_name, ns->r->count);
+	else if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 st.st_dev == ns->dev && st.st_ino == ns->ino &&
+		 unlinkat(ns->dirfd, objname, 0) < 0)
+		rc = -errno;
+	if (!rc)
+		atomic_store_explicit(&ns->r->state, SVMT_RS_REMOVED,
+				      memory_order_release);
+	svmt_ns_unlock(ns);
+out:
+	svmt_ns_close(ns);
+	return rc;
+}
+
+int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
+		  struct stat *st)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+	int fd;
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	fd = openat(ns->dirfd, objname, oflags | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return svmt_fail(SVMT_ECORRUPT, "'%s' is a symbolic link", name);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return svmt_fail(SVMT_ECORRUPT, "'%s' is not a regular file",
+				 name);
+	}
+	if (!svmt_uid_trusted(ns, st->st_uid)) {
+		close(fd);
+		return svmt_fail(SVMT_EUNTRUSTED, "'%s' is owned by uid %u",
+				 name, (unsigned)st->st_uid);
+	}
+	return fd;
+}

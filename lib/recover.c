@@ -1,0 +1,515 @@
+/*
+ * recover.c - scan (dead clients) and recover (everything else)
+ *
+ * Dry runs work from the read-only view (svmt_list and a private copy of
+ * the namespace object) and change nothing.  Real runs take the locks in
+ * the usual order, namespace then region, and report every repair.
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct emitter {
+	svmt_event_fn fn;
+	void *arg;
+};
+
+static void __attribute__((format(printf, 8, 9)))
+emit(const struct emitter *em, int kind, const char *region, pid_t pid,
+     uint64_t start, int fixed, int error, const char *fmt, ...)
+{
+	char detail[256];
+	struct svmt_event ev = {
+		.kind = kind, .region = region, .pid = pid, .start_time = start,
+		.fixed = fixed, .error = error, .detail = detail,
+	};
+	va_list ap;
+
+	if (!em->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	em->fn(&ev, em->arg);
+}
+
+/* Is @name among @names (all when nnames is 0)?  Marks it seen. */
+static bool wanted(const char *name, const char *const *names, size_t nnames,
+		   bool *seen)
+{
+	size_t i;
+	bool hit = nnames == 0;
+
+	for (i = 0; i < nnames; i++) {
+		const char *n = names[i][0] == '/' ? names[i] + 1 : names[i];
+
+		if (!strcmp(n, name)) {
+			seen[i] = true;
+			hit = true;
+		}
+	}
+	return hit;
+}
+
+static int check_names(const char *const *names, size_t nnames, bool **seen)
+{
+	size_t i;
+
+	for (i = 0; i < nnames; i++)
+		if (svmt_name_check(names[i]))
+			return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
+					 names[i]);
+	*seen = calloc(nnames + 1, sizeof(**seen));
+	return *seen ? 0 : -ENOMEM;
+}
+
+static int unseen(const char *const *names, size_t nnames, const bool *seen)
+{
+	size_t i;
+
+	for (i = 0; i < nnames; i++)
+		if (!seen[i])
+			return svmt_fail(-ENOENT, "no such region '%s'", names[i]);
+	return 0;
+}
+
+static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
+		      int fixed)
+{
+	const char *what = region[0] ? "region lock" : "namespace lock";
+
+	if (pid > 0)
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, pid, 0, fixed, 0,
+		     "%s held by dead pid %d%s", what, (int)pid,
+		     fixed ? " recovered" : "");
+	else
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, fixed, 0,
+		     "%s of a dead process recovered", what);
+}
+
+/* Open, validate and map the header of a region for bookkeeping. */
+static int map_header(struct svmt_ns *ns, const char *name,
+		      struct svmt_rhdr *hdr, struct svmt_rhdr **h)
+{
+	struct stat st;
+	void *p;
+	int fd = svmt_obj_open(ns, name, O_RDWR, &st), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, hdr);
+	if (!rc) {
+		p = mmap(NULL, hdr->data_off, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			rc = -errno;
+		else
+			*h = p;
+	}
+	close(fd);
+	return rc;
+}
+
+static void emit_corrupt(const struct emitter *em, const char *name, int rc)
+{
+	emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "corrupt object left "
+	     "alone: %s", svmt_errdetail()[0] ? svmt_errdetail()
+					     : svmt_strerror(rc));
+}
+
+static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
+		     unsigned flags, const struct emitter *em)
+{
+	struct svmt_rhdr hdr, *h;
+	uint32_t left;
+	bool persistent, destroyed;
+	pid_t rec;
+	int rc = map_header(ns, name, &hdr, &h);
+
+	if (rc == -ENOENT)
+		return; /* recover's business */
+	if (rc) {
+		emit_corrupt(em, name, rc);
+		return;
+	}
+	rc = svmt_lock_acquire(&h->lock, SVMT_TAG_SCAN, ns->timeout_ms,
+			       svmt_region_repair,
+			       &(struct svmt_rctx){ h, hdr.max_clients }, &rec);
+	if (!rc) {
+		if (rec)
+			emit_lock(em, name, rec, 1);
+		svmt_clients_purge(h, hdr.max_clients, em->fn, em->arg, name);
+		left = h->nclients;
+		persistent = hdr.flags & SVMT_RF_PERSISTENT;
+		svmt_lock_release(&h->lock);
+		if ((flags & SVMT_SCAN_DESTROY_EMPTY) && !persistent && !left &&
+		    !svmt_region_destroy_unused(ns, name, gen, h, &destroyed) &&
+		    destroyed)
+			emit(em, SVMT_EV_DESTROYED, name, 0, 0, 1, 0,
+			     "destroyed: no clients left");
+	} else {
+		emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "not scanned: %s",
+		     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
+	}
+	munmap(h, hdr.data_off);
+}
+
+static int scan_dry(struct svmt_ns *ns, const char *const *names,
+		    size_t nnames, unsigned flags, const struct emitter *em,
+		    bool *seen)
+{
+	struct svmt_region_info *v;
+	size_t n, i;
+	uint32_t c;
+	int rc = svmt_list(ns, &v, &n);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const struct svmt_region_info *ri = &v[i];
+
+		if (!wanted(ri->name, names, nnames, seen))
+			continue;
+		if (ri->state == SVMT_STATE_CORRUPT) {
+			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+			     "corrupt object: %s", ri->detail);
+			continue;
+		}
+		if (ri->state != SVMT_STATE_READY)
+			continue;
+		for (c = 0; c < ri->nclients; c++)
+			if (!ri->clients[c].alive)
+				emit(em, SVMT_EV_GHOST, ri->name,
+				     ri->clients[c].pid, ri->clients[c].start_time,
+				     0, 0, "dead client %d",
+				     (int)ri->clients[c].pid);
+		if ((flags & SVMT_SCAN_DESTROY_EMPTY) &&
+		    !(ri->flags & SVMT_RF_PERSISTENT) && ri->nclients == ri->nghosts)
+			emit(em, SVMT_EV_DESTROYED, ri->name, 0, 0, 0, 0,
+			     "would be destroyed: no live clients");
+	}
+	svmt_list_free(v, n);
+	return 0;
+}
+
+/* Names and generations of the directory's entries (ns locked or copy). */
+struct entref {
+	char name[SVMT_NAME_MAX + 1];
+	uint64_t gen;
+	uint32_t state;
+};
+
+static int entries(const struct svmt_dir *d, struct entref **out, size_t *n)
+{
+	struct svmt_dirent *s = svmt_dir_slots(d);
+	struct entref *v = calloc(d->g->slots + 1u, sizeof(*v));
+	uint32_t i;
+	size_t k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < d->g->slots; i++) {
+		uint32_t st = atomic_load(&s[i].state);
+
+		if (st == SVMT_ENT_EMPTY || !memchr(s[i].name, 0, sizeof(s[i].name)))
+			continue;
+		memcpy(v[k].name, s[i].name, sizeof(v[k].name));
+		v[k].gen = s[i].generation;
+		v[k].state = st;
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int svmt_scan(svmt_ns *ns, const char *const *names, size_t nnames,
+	      unsigned flags, svmt_event_fn fn, void *arg)
+{
+	struct emitter em = { fn, arg };
+	struct entref *v = NULL;
+	struct svmt_dir d = svmt_ns_dir(ns);
+	bool *seen;
+	size_t n = 0, i;
+	int rc;
+
+	svmt_clear_detail();
+	rc = check_names(names, nnames, &seen);
+	if (rc)
+		return rc;
+	if (flags & SVMT_DRY_RUN) {
+		rc = scan_dry(ns, names, nnames, flags, &em, seen);
+		goto out;
+	}
+	if (ns->flags & SVMT_NS_RDONLY) {
+		rc = SVMT_ERDONLY;
+		goto out;
+	}
+	rc = svmt_ns_lock(ns, SVMT_TAG_SCAN, NULL);
+	if (rc)
+		goto out;
+	rc = entries(&d, &v, &n);
+	svmt_ns_unlock(ns);
+	if (rc)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (v[i].state == SVMT_ENT_READY &&
+		    wanted(v[i].name, names, nnames, seen))
+			scan_one(ns, v[i].name, v[i].gen, flags, &em);
+out:
+	if (!rc)
+		rc = unseen(names, nnames, seen);
+	free(v);
+	free(seen);
+	return rc;
+}
+
+static const char *leak_words(int kind)
+{
+	return kind == SVMT_EV_SPACE_LEAK ? "address space lost or given twice"
+					  : "directory index inconsistent";
+}
+
+static int recover_dry(struct svmt_ns *ns, const char *const *names,
+		       size_t nnames, const struct emitter *em, bool *seen)
+{
+	struct svmt_region_info *v;
+	struct svmt_root *copy;
+	struct svmt_extent bad;
+	struct svmt_dir d;
+	size_t n, i;
+	int kind, rc = svmt_root_snapshot(ns, &copy);
+
+	if (rc)
+		return rc;
+	if (copy->lock.owner_pid) {
+		struct svmt_ident o = { .pid = copy->lock.owner_pid,
+					.start = copy->lock.owner_start };
+		if (!svmt_ident_alive(&o))
+			emit_lock(em, "", o.pid, 0);
+	}
+	d.r = copy;
+	d.g = &ns->g;
+	kind = svmt_dir_check(&d, &bad);
+	if (kind) {
+		emit(em, kind, "", 0, 0, 0, 0, "%s (0x%" PRIx64 "+0x%" PRIx64 ")",
+		     leak_words(kind), bad.start, bad.len);
+	}
+	free(copy);
+	rc = svmt_list(ns, &v, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const struct svmt_region_info *ri = &v[i];
+
+		if (!wanted(ri->name, names, nnames, seen))
+			continue;
+		switch (ri->state) {
+		case SVMT_STATE_INIT:
+			if (!ri->creator_alive)
+				emit(em, SVMT_EV_HALF_CREATED, ri->name,
+				     ri->creator, 0, 0, 0, "half-created by "
+				     "dead pid %d", (int)ri->creator);
+			break;
+		case SVMT_STATE_MISSING:
+			emit(em, SVMT_EV_MISSING, ri->name, 0, 0, 0, 0,
+			     "directory entry without an object");
+			break;
+		case SVMT_STATE_ORPHAN:
+			emit(em, SVMT_EV_ORPHAN, ri->name, 0, 0, 0, 0,
+			     "object not in the directory");
+			break;
+		case SVMT_STATE_CORRUPT:
+			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+			     "corrupt object: %s", ri->detail);
+			break;
+		default:
+			if (ri->lock.owner && !ri->lock.owner_alive)
+				emit_lock(em, ri->name, ri->lock.owner, 0);
+			break;
+		}
+	}
+	svmt_list_free(v, n);
+	return 0;
+}
+
+static void dropped_entry(const struct svmt_dirent *e, void *arg)
+{
+	const struct emitter *em = arg;
+	char nm[SVMT_NAME_MAX + 1];
+
+	snprintf(nm, sizeof(nm), "%.*s", (int)sizeof(nm) - 1, e->name);
+	emit(em, SVMT_EV_DIRECTORY, nm, 0, 0, 1, 0,
+	     "invalid directory entry dropped");
+}
+
+static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
+			  const struct emitter *em)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e = svmt_dir_find(&d, ref->name);
+	struct svmt_rhdr hdr, *h;
+	pid_t rec;
+	int rc;
+
+	if (!e)
+		return;
+	if (atomic_load(&e->state) == SVMT_ENT_INIT) {
+		pid_t pid = e->creator.pid;
+
+		if (svmt_ident_alive(&e->creator))
+			return;
+		svmt_dir_remove_entry(ns, e);
+		{
+			char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+			svmt_objname(objname, sizeof(objname), ns->root_name,
+				     ref->name);
+			unlinkat(ns->dirfd, objname, 0);
+		}
+		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
+		     "removed region half-created by dead pid %d", (int)pid);
+		return;
+	}
+	rc = map_header(ns, ref->name, &hdr, &h);
+	if (rc == -ENOENT) {
+		svmt_dir_remove_entry(ns, e);
+		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
+		     "removed directory entry without an object");
+		return;
+	}
+	if (rc) {
+		emit_corrupt(em, ref->name, rc);
+		return;
+	}
+	if (hdr.base != e->base || hdr.size != e->size) {
+		svmt_fail(SVMT_ECORRUPT, "object disagrees with the directory");
+		emit_corrupt(em, ref->name, SVMT_ECORRUPT);
+	} else {
+		rc = svmt_lock_acquire(&h->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
+				       svmt_region_repair,
+				       &(struct svmt_rctx){ h, hdr.max_clients },
+				       &rec);
+		if (!rc) {
+			if (rec)
+				emit_lock(em, ref->name, rec, 1);
+			svmt_lock_release(&h->lock);
+		}
+	}
+	munmap(h, hdr.data_off);
+}
+
+static void recover_orphan(struct svmt_ns *ns, const char *name,
+			   const struct emitter *em)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_rhdr hdr;
+	struct svmt_dirent *e;
+	struct stat st;
+	pid_t pid;
+	int fd = svmt_obj_open(ns, name, O_RDONLY, &st), rc;
+
+	if (fd == -ENOENT)
+		return;
+	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		emit_corrupt(em, name, rc);
+		return;
+	}
+	if (ns->r->count < ns->g.capacity &&
+	    hdr.base >= ns->g.area_start &&
+	    hdr.size <= ns->g.base + ns->g.span - hdr.base &&
+	    svmt_space_take(&d, hdr.base, hdr.size) == 0) {
+		e = svmt_dir_insert(&d, name);
+		e->base = hdr.base;
+		e->size = hdr.size;
+		e->flags = hdr.flags;
+		e->generation = hdr.generation;
+		e->creator = hdr.creator;
+		atomic_store_explicit(&e->state, SVMT_ENT_READY,
+				      memory_order_release);
+		ns->r->generation++;
+		emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
+		     "object re-entered in the directory");
+		return;
+	}
+	if (svmt_obj_mapped(st.st_dev, st.st_ino, &pid)) {
+		emit(em, SVMT_EV_ORPHAN, name, pid, 0, 0, -EBUSY,
+		     "object not in the directory left alone: mapped by pid %d",
+		     (int)pid);
+		return;
+	}
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	unlinkat(ns->dirfd, objname, 0);
+	emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
+	     "removed object not in the directory (its addresses are taken)");
+}
+
+int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
+		 unsigned flags, svmt_event_fn fn, void *arg)
+{
+	struct emitter em = { fn, arg };
+	struct svmt_dir d = svmt_ns_dir(ns);
+	char (*objs)[SVMT_NAME_MAX + 1] = NULL;
+	struct entref *v = NULL;
+	struct svmt_extent bad;
+	size_t n = 0, nobjs = 0, i;
+	bool *seen;
+	pid_t rec;
+	int kind, rc;
+
+	svmt_clear_detail();
+	rc = check_names(names, nnames, &seen);
+	if (rc)
+		return rc;
+	if (flags & SVMT_DRY_RUN) {
+		rc = recover_dry(ns, names, nnames, &em, seen);
+		goto out;
+	}
+	if (ns->flags & SVMT_NS_RDONLY) {
+		rc = SVMT_ERDONLY;
+		goto out;
+	}
+	rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, &rec);
+	if (rc)
+		goto out;
+	if (rec)
+		emit_lock(&em, "", rec, 1);
+	kind = svmt_dir_check(&d, &bad);
+	if (kind) {
+		rc = svmt_dir_rebuild(&d, dropped_entry, &em);
+		emit(&em, kind, "", 0, 0, !rc, rc, "%s (0x%" PRIx64 "+0x%" PRIx64
+		     ")%s", leak_words(kind), bad.start, bad.len,
+		     rc ? "" : ": rebuilt from the entries");
+	}
+	rc = entries(&d, &v, &n);
+	if (!rc) {
+		for (i = 0; i < n; i++)
+			if (wanted(v[i].name, names, nnames, seen))
+				recover_entry(ns, &v[i], &em);
+		rc = svmt_obj_names(ns, &objs, &nobjs);
+	}
+	for (i = 0; !rc && i < nobjs; i++)
+		if (!svmt_dir_find(&d, objs[i]) &&
+		    wanted(objs[i], names, nnames, seen))
+			recover_orphan(ns, objs[i], &em);
+	svmt_ns_unlock(ns);
+out:
+	if (!rc)
+		rc = unseen(names, nnames, seen);
+	free(objs);
+	free(v);
+	free(seen);
+	return rc;
+}

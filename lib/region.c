@@ -1,0 +1,731 @@
+/*
+ * region.c - regions: create, attach, detach, remove
+ *
+ * Creation claims a directory entry (state INIT, creator identity, extent)
+ * under the namespace lock, then builds the object outside the lock in an
+ * unnamed file: final mode and owner, posix_fallocate, header, lock, the
+ * creator's init callback; the header is published READY with a release
+ * store, the file linked into place, and the entry set READY.  Openers that
+ * find an INIT entry wait (bounded) while its creator lives and take it over
+ * when it is dead.  Any failure rolls the claim back.
+ */
+#include "svmtool-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+void svmt_region_opts_init(struct svmt_region_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = 0600;
+	o->owner = (uid_t)-1;
+	o->group = (gid_t)-1;
+}
+
+uint64_t svmt_rhdr_data_off(uint32_t max_clients)
+{
+	return svmt_page_up(SVMT_CLIENTS_OFF +
+			    (uint64_t)max_clients * sizeof(struct svmt_ident));
+}
+
+int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
+		       uint64_t file_size, const char *root, const char *name)
+{
+	if (avail < sizeof(*h) || file_size < sizeof(*h))
+		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
+				 "(%" PRIu64 " bytes)", file_size);
+	if (memcmp(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic)))
+		return svmt_fail(SVMT_ECORRUPT, "bad magic");
+	if (h->version != SVMT_LAYOUT_VERSION)
+		return svmt_fail(SVMT_EVERSION, "layout version %u, expected %u",
+				 h->version, SVMT_LAYOUT_VERSION);
+	if (h->hdr_size != sizeof(*h) || h->clients_off != SVMT_CLIENTS_OFF)
+		return svmt_fail(SVMT_ECORRUPT, "bad header size");
+	if (h->max_clients == 0 || h->max_clients > SVMT_MAX_CLIENTS ||
+	    h->data_off != svmt_rhdr_data_off(h->max_clients) ||
+	    h->nclients > h->max_clients)
+		return svmt_fail(SVMT_ECORRUPT, "bad client table");
+	if (h->data_size == 0 || h->data_size & (SVMT_PAGE - 1) ||
+	    h->data_size >= SVMT_ADDR_LIMIT ||
+	    h->size != h->data_off + h->data_size)
+		return svmt_fail(SVMT_ECORRUPT, "bad data size");
+	if (h->size != file_size)
+		return svmt_fail(SVMT_ECORRUPT, "size 0x%" PRIx64 " recorded, "
+				 "file has 0x%" PRIx64, h->size, file_size);
+	if (!h->base || h->base & (SVMT_PAGE - 1) ||
+	    h->base >= SVMT_ADDR_LIMIT || h->size > SVMT_ADDR_LIMIT - h->base)
+		return svmt_fail(SVMT_ECORRUPT, "bad base 0x%" PRIx64, h->base);
+	if (!memchr(h->root, '\0', sizeof(h->root)) ||
+	    !memchr(h->name, '\0', sizeof(h->name)) ||
+	    (root && strcmp(h->root, root)) || (name && strcmp(h->name, name)))
+		return svmt_fail(SVMT_ECORRUPT, "object names another region");
+	return 0;
+}
+
+int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
+		   const char *name, struct svmt_rhdr *h)
+{
+	ssize_t n = pread(fd, h, sizeof(*h), 0);
+
+	if (n < 0)
+		return -errno;
+	return svmt_rhdr_validate(h, (uint64_t)n, (uint64_t)st->st_size, root,
+				  name);
+}
+
+int svmt_region_repair(void *rctx)
+{
+	struct svmt_rctx *c = rctx;
+	struct svmt_ident *cl = (struct svmt_ident *)((char *)c->h +
+						      SVMT_CLIENTS_OFF);
+	uint32_t i, j, k = 0, n = c->h->nclients;
+
+	if (n > c->max_clients)
+		n = c->max_clients;
+	/* A death mid-update can leave a hole or a duplicate: compact. */
+	for (i = 0; i < n; i++) {
+		bool dup = cl[i].pid <= 0;
+
+		for (j = 0; j < k && !dup; j++)
+			dup = svmt_ident_same(&cl[j], &cl[i]);
+		if (!dup)
+			cl[k++] = cl[i];
+	}
+	memset(&cl[k], 0, (size_t)(c->max_clients - k) * sizeof(*cl));
+	c->h->nclients = k;
+	return 0;
+}
+
+static int rlock(struct svmt_rhdr *h, uint32_t max, uint32_t tag, int timeout,
+		 pid_t *recovered)
+{
+	struct svmt_rctx c = { h, max };
+
+	return svmt_lock_acquire(&h->lock, tag, timeout, svmt_region_repair, &c,
+				 recovered);
+}
+
+void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	int rc = svmt_space_free(&d, e->base, e->size);
+
+	svmt_dir_delete(&d, e);
+	if (rc) /* the free list disagreed: derive it again */
+		svmt_dir_rebuild(&d, NULL, NULL);
+}
+
+static void unlink_obj(struct svmt_ns *ns, const char *name)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	unlinkat(ns->dirfd, objname, 0);
+}
+
+static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
+{
+	struct svmt_region *r;
+
+	for (r = ns->regions; r; r = r->next)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
+{
+	struct svmt_region *r;
+
+	for (r = ns->regions; r; r = r->next)
+		if (base < r->base + r->size && r->base < base + size)
+			return true;
+	return false;
+}
+
+/* What a creation claimed in the directory. */
+struct claim {
+	uint64_t base, size, gen, data_off, data_size;
+	uint32_t max_clients;
+};
+
+static void claim_rollback(struct svmt_ns *ns, const char *name,
+			   const struct claim *c)
+{
+	struct svmt_dirent *e;
+	struct svmt_dir d = svmt_ns_dir(ns);
+
+	if (svmt_ns_lock(ns, SVMT_TAG_CREATE, NULL))
+		return; /* left INIT with us as creator: recover takes it */
+	e = svmt_dir_find(&d, name);
+	if (e && e->generation == c->gen)
+		svmt_dir_remove_entry(ns, e);
+	svmt_ns_unlock(ns);
+}
+
+static int new_handle(struct svmt_ns *ns, const char *name, void *p,
+		      const struct claim *c, bool persistent,
+		      struct svmt_region **out)
+{
+	struct svmt_region *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->ns = ns;
+	r->refs = 1;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->h = p;
+	r->base = c->base;
+	r->size = c->size;
+	r->data_off = c->data_off;
+	r->data_size = c->data_size;
+	r->generation = c->gen;
+	r->max_clients = c->max_clients;
+	r->persistent = persistent;
+	r->next = ns->regions;
+	ns->regions = r;
+	*out = r;
+	return 0;
+}
+
+static int region_build(struct svmt_ns *ns, const char *name,
+			const struct claim *c,
+			const struct svmt_region_opts *o, struct svmt_region **out)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_rhdr *h = MAP_FAILED;
+	uint64_t maplen = out ? c->size : c->data_off;
+	struct svmt_dirent *e;
+	struct timespec now;
+	bool named, linked = false;
+	int fd, rc;
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	fd = svmt_create_file(ns->dirfd, objname, o->mode, &named);
+	if (fd == -EEXIST) { /* left by a dead creator: we hold the claim */
+		unlinkat(ns->dirfd, objname, 0);
+		fd = svmt_create_file(ns->dirfd, objname, o->mode, &named);
+	}
+	if (fd < 0) {
+		rc = fd;
+		goto fail;
+	}
+	linked = named;
+	rc = 0;
+	if ((o->owner != (uid_t)-1 || o->group != (gid_t)-1) &&
+	    fchown(fd, o->owner, o->group) < 0)
+		rc = svmt_fail(-errno, "cannot set owner: %s", strerror(errno));
+	if (!rc && (o->flags & SVMT_REGION_EXACT_MODE) &&
+	    fchmod(fd, o->mode & 07777) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = svmt_fallocate(fd, c->size);
+	if (rc)
+		goto fail;
+	h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
+		 PROT_READ | PROT_WRITE, MAP_SHARED | (out ? MAP_FIXED : 0), fd, 0);
+	if (h == MAP_FAILED) {
+		rc = -errno;
+		goto fail;
+	}
+	memcpy(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic));
+	h->version = SVMT_LAYOUT_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->flags = (o->flags & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0;
+	h->generation = c->gen;
+	h->base = c->base;
+	h->size = c->size;
+	h->data_off = c->data_off;
+	h->data_size = c->data_size;
+	h->clients_off = SVMT_CLIENTS_OFF;
+	h->max_clients = c->max_clients;
+	h->user_ctx = o->user_ctx;
+	h->creator_uid = (uint32_t)geteuid();
+	clock_gettime(CLOCK_REALTIME, &now);
+	h->ctime = now.tv_sec;
+	h->creator = *svmt_self();
+	snprintf(h->root, sizeof(h->root), "%s", ns->root_name);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	rc = svmt_lock_init(&h->lock);
+	if (!rc && out)
+		rc = svmt_clients_add(h, c->max_clients, svmt_self());
+	if (!rc && o->init && o->init((char *)h + c->data_off, c->data_size,
+				      o->init_arg))
+		rc = svmt_fail(SVMT_EINITFN, "init callback of '%s' failed",
+			       name);
+	if (rc)
+		goto fail;
+	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
+	if (!named) {
+		rc = svmt_link_tmpfile(fd, ns->dirfd, objname);
+		if (rc == -EEXIST) { /* a dead creator's file */
+			unlinkat(ns->dirfd, objname, 0);
+			rc = svmt_link_tmpfile(fd, ns->dirfd, objname);
+		}
+		if (rc)
+			goto fail;
+		linked = true;
+	}
+	rc = svmt_ns_lock(ns, SVMT_TAG_CREATE, NULL);
+	if (rc)
+		goto fail;
+	e = svmt_dir_find(&d, name);
+	if (!e || e->generation != c->gen ||
+	    !svmt_ident_same(&e->creator, svmt_self())) {
+		svmt_ns_unlock(ns);
+		rc = svmt_fail(-EAGAIN, "region '%s' was taken over", name);
+		linked = false; /* the name belongs to the new owner now */
+		goto fail_nolock;
+	}
+	atomic_store_explicit(&e->state, SVMT_ENT_READY, memory_order_release);
+	svmt_ns_unlock(ns);
+	close(fd);
+	if (!out) {
+		munmap(h, maplen);
+		return 0;
+	}
+	rc = new_handle(ns, name, h, c, o->flags & SVMT_REGION_PERSISTENT, out);
+	if (rc) /* keep it consistent: detach as a client */
+		svmt_space_unmap(c->base, c->size);
+	return rc;
+fail:
+	claim_rollback(ns, name, c);
+fail_nolock:
+	if (linked)
+		unlinkat(ns->dirfd, objname, 0);
+	if (h != MAP_FAILED) {
+		if (out)
+			svmt_space_unmap(c->base, c->size);
+		else
+			munmap(h, maplen);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Attach an existing READY region; -EAGAIN when it changed under us. */
+static int region_attach(struct svmt_ns *ns, const char *name,
+			 const struct svmt_dirent *seen,
+			 const struct svmt_region_opts *o,
+			 struct svmt_region **out)
+{
+	struct svmt_rhdr hdr, *h;
+	struct claim c;
+	struct stat st;
+	void *p;
+	int fd, rc;
+
+	fd = svmt_obj_open(ns, name, O_RDWR, &st);
+	if (fd == -ENOENT)
+		return svmt_fail(-ENOENT, "object of region '%s' is missing; "
+				 "run recover", name);
+	if (fd < 0)
+		return fd;
+	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
+		    hdr.generation != seen->generation))
+		rc = -EAGAIN;
+	if (!rc && o && o->size && svmt_page_up(o->size) != hdr.data_size)
+		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64
+			       " bytes, not %" PRIu64, name, hdr.data_size,
+			       svmt_page_up(o->size));
+	if (!rc && !out) {
+		close(fd);
+		return 0;
+	}
+	if (!rc && overlaps_local(ns, hdr.base, hdr.size))
+		rc = svmt_fail(-EBUSY, "this process still maps a removed "
+			       "region at 0x%" PRIx64, hdr.base);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	p = mmap((void *)(uintptr_t)hdr.base, hdr.size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -errno;
+	h = p;
+	/* Geometry is taken from the validated copy, never re-read. */
+	c = (struct claim){ hdr.base, hdr.size, hdr.generation, hdr.data_off,
+			    hdr.data_size, hdr.max_clients };
+	rc = rlock(h, c.max_clients, SVMT_TAG_OPEN, ns->timeout_ms, NULL);
+	if (rc)
+		goto fail;
+	if (atomic_load_explicit(&h->state, memory_order_acquire) != SVMT_RS_READY ||
+	    h->generation != c.gen)
+		rc = -EAGAIN;
+	else
+		rc = svmt_clients_add(h, c.max_clients, svmt_self());
+	svmt_lock_release(&h->lock);
+	if (rc)
+		goto fail;
+	rc = new_handle(ns, name, h, &c, hdr.flags & SVMT_RF_PERSISTENT, out);
+	if (!rc)
+		return 0;
+fail:
+	svmt_space_unmap(c.base, hdr.size);
+	return rc;
+}
+
+static int region_open(struct svmt_ns *ns, const char *name,
+		       const struct svmt_region_opts *o,
+		       struct svmt_region **out)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	bool create = o->flags & SVMT_REGION_CREATE;
+	uint32_t max_clients = o->max_clients ? o->max_clients
+					      : SVMT_DEFAULT_MAX_CLIENTS;
+	struct claim c = { 0 };
+	int waited = 0, tries = 0, rc;
+
+	if (create) {
+		if (o->size == 0 || o->size >= SVMT_ADDR_LIMIT)
+			return svmt_fail(-EINVAL, "bad region size %" PRIu64,
+					 o->size);
+		if (max_clients > SVMT_MAX_CLIENTS)
+			return svmt_fail(-EINVAL, "max_clients above %u",
+					 SVMT_MAX_CLIENTS);
+		if (o->init && !out)
+			return svmt_fail(-EINVAL, "init needs an attached region");
+		c.max_clients = max_clients;
+		c.data_off = svmt_rhdr_data_off(max_clients);
+		c.data_size = svmt_page_up(o->size);
+		c.size = c.data_off + c.data_size;
+		if (c.size > ns->g.span - ns->g.file_size)
+			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
+					 "does not fit in the namespace span of "
+					 "%" PRIu64 " bytes", c.size, ns->g.span);
+	}
+	for (;;) {
+		struct svmt_dirent *e, seen;
+
+		rc = svmt_ns_lock(ns, create ? SVMT_TAG_CREATE : SVMT_TAG_OPEN,
+				  NULL);
+		if (rc)
+			return rc;
+		e = svmt_dir_find(&d, name);
+		if (e && atomic_load_explicit(&e->state, memory_order_acquire) ==
+				 SVMT_ENT_INIT) {
+			struct svmt_ident cr = e->creator;
+
+			if (svmt_ident_alive(&cr)) {
+				svmt_ns_unlock(ns);
+				if (!svmt_wait_step(&waited, ns->timeout_ms))
+					return svmt_fail(-ETIMEDOUT, "region '%s' "
+							 "is being created by "
+							 "pid %d", name, cr.pid);
+				continue;
+			}
+			if (!create) {
+				svmt_ns_unlock(ns);
+				return svmt_fail(-ENOENT, "region '%s' was left "
+						 "half-created by pid %d; run "
+						 "recover", name, cr.pid);
+			}
+			svmt_dir_remove_entry(ns, e); /* take it over */
+			e = NULL;
+		}
+		if (!e) {
+			if (!create) {
+				svmt_ns_unlock(ns);
+				return svmt_fail(-ENOENT, "no such region '%s'",
+						 name);
+			}
+			if (ns->r->count >= ns->g.capacity) {
+				svmt_ns_unlock(ns);
+				return svmt_fail(SVMT_EDIRFULL, "directory full "
+						 "(%u regions)", ns->g.capacity);
+			}
+			rc = svmt_space_alloc(&d, c.size, &c.base);
+			if (rc) {
+				svmt_ns_unlock(ns);
+				return rc;
+			}
+			e = svmt_dir_insert(&d, name);
+			e->base = c.base;
+			e->size = c.size;
+			e->flags = (o->flags & SVMT_REGION_PERSISTENT)
+					   ? SVMT_RF_PERSISTENT : 0;
+			e->generation = c.gen = ++ns->r->generation;
+			e->creator = *svmt_self();
+			atomic_store_explicit(&e->state, SVMT_ENT_INIT,
+					      memory_order_release);
+			svmt_ns_unlock(ns);
+			return region_build(ns, name, &c, o, out);
+		}
+		memcpy(&seen, e, sizeof(seen));
+		svmt_ns_unlock(ns);
+		if (create && (o->flags & SVMT_REGION_EXCL))
+			return svmt_fail(-EEXIST, "region '%s' exists", name);
+		rc = region_attach(ns, name, &seen, create ? o : NULL, out);
+		if (rc != -EAGAIN || ++tries > 8)
+			return rc == -EAGAIN ? svmt_fail(-EBUSY, "region '%s' "
+							 "keeps changing", name)
+					     : rc;
+	}
+}
+
+int svmt_region_open(svmt_ns *ns, const char *name,
+		     const struct svmt_region_opts *o, svmt_region **out)
+{
+	struct svmt_region_opts dflt;
+	char nm[SVMT_NAME_MAX + 1];
+	struct svmt_region *r;
+	int rc;
+
+	svmt_clear_detail();
+	if (out)
+		*out = NULL;
+	if (!o) {
+		svmt_region_opts_init(&dflt);
+		o = &dflt;
+	}
+	if (svmt_name_norm(name, nm))
+		return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
+				 name ? name : "(null)");
+	if (ns->flags & SVMT_NS_RDONLY)
+		return SVMT_ERDONLY;
+	if (!out)
+		return (o->flags & SVMT_REGION_CREATE) ? region_open(ns, nm, o, NULL)
+						       : -EINVAL;
+	if (!ns->attached)
+		return svmt_fail(SVMT_ENOTATTACHED, "namespace '%s' was opened "
+				 "without its address reservation",
+				 ns->root_name);
+	pthread_mutex_lock(&ns->mu);
+	r = find_local(ns, nm);
+	if (r && (o->flags & SVMT_REGION_EXCL) && (o->flags & SVMT_REGION_CREATE)) {
+		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
+	} else if (r) {
+		r->refs++;
+		*out = r;
+		rc = 0;
+	} else {
+		rc = region_open(ns, nm, o, out);
+	}
+	pthread_mutex_unlock(&ns->mu);
+	return rc;
+}
+
+int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
+			       uint64_t gen, struct svmt_rhdr *h,
+			       bool *destroyed)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e;
+	uint32_t max = h->max_clients;
+	int rc;
+
+	*destroyed = false;
+	rc = svmt_ns_lock(ns, SVMT_TAG_REMOVE, NULL);
+	if (rc)
+		return rc;
+	e = svmt_dir_find(&d, name);
+	if (!e || e->generation != gen ||
+	    atomic_load_explicit(&e->state, memory_order_acquire) != SVMT_ENT_READY)
+		goto out;
+	rc = rlock(h, max, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	if (rc)
+		goto out;
+	if (svmt_clients_live(h, max, NULL) == 0 &&
+	    atomic_load_explicit(&h->state, memory_order_acquire) == SVMT_RS_READY) {
+		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
+				      memory_order_release);
+		svmt_dir_remove_entry(ns, e);
+		unlink_obj(ns, name);
+		*destroyed = true;
+	}
+	svmt_lock_release(&h->lock);
+out:
+	svmt_ns_unlock(ns);
+	return rc;
+}
+
+static int region_detach(struct svmt_region *r)
+{
+	struct svmt_ns *ns = r->ns;
+	uint32_t left;
+	bool destroyed;
+	int rc;
+
+	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
+	if (!rc) {
+		svmt_clients_del(r->h, r->max_clients, svmt_self());
+		left = r->h->nclients;
+		svmt_lock_release(&r->h->lock);
+		if (!r->persistent && left == 0)
+			rc = svmt_region_destroy_unused(ns, r->name,
+							r->generation, r->h,
+							&destroyed);
+	}
+	svmt_space_unmap(r->base, r->size);
+	return rc;
+}
+
+int svmt_region_close(svmt_region *r)
+{
+	struct svmt_ns *ns;
+	struct svmt_region **pp;
+	int rc;
+
+	if (!r)
+		return 0;
+	svmt_clear_detail();
+	ns = r->ns;
+	pthread_mutex_lock(&ns->mu);
+	if (--r->refs > 0) {
+		pthread_mutex_unlock(&ns->mu);
+		return 0;
+	}
+	for (pp = &ns->regions; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	rc = region_detach(r);
+	pthread_mutex_unlock(&ns->mu);
+	free(r);
+	return rc;
+}
+
+void svmt_region_forget_all(struct svmt_ns *ns)
+{
+	while (ns->regions) {
+		struct svmt_region *r = ns->regions;
+
+		ns->regions = r->next;
+		region_detach(r);
+		free(r);
+	}
+}
+
+void *svmt_region_data(const svmt_region *r)
+{
+	return (char *)r->h + r->data_off;
+}
+
+uint64_t svmt_region_data_size(const svmt_region *r)
+{
+	return r->data_size;
+}
+
+uint64_t svmt_region_base(const svmt_region *r)
+{
+	return r->base;
+}
+
+uint64_t svmt_region_size(const svmt_region *r)
+{
+	return r->size;
+}
+
+const char *svmt_region_name(const svmt_region *r)
+{
+	return r->name;
+}
+
+int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
+{
+	svmt_clear_detail();
+	return rlock(r->h, r->max_clients, tag | SVMT_TAG_USER, timeout_ms, NULL);
+}
+
+int svmt_region_unlock(svmt_region *r)
+{
+	pid_t me = svmt_self()->pid;
+
+	if (atomic_load_explicit(&r->h->lock.owner_pid, memory_order_relaxed) != me)
+		return -EPERM;
+	svmt_lock_release(&r->h->lock);
+	return 0;
+}
+
+int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	char nm[SVMT_NAME_MAX + 1];
+	bool force = flags & SVMT_REMOVE_FORCE;
+	struct svmt_rhdr hdr, *h = MAP_FAILED;
+	struct svmt_dirent *e;
+	struct stat st;
+	uint32_t live;
+	pid_t first = 0;
+	int fd = -1, rc;
+
+	svmt_clear_detail();
+	if (svmt_name_norm(name, nm))
+		return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
+				 name ? name : "(null)");
+	if (ns->flags & SVMT_NS_RDONLY)
+		return SVMT_ERDONLY;
+	rc = svmt_ns_lock(ns, SVMT_TAG_REMOVE, NULL);
+	if (rc)
+		return rc;
+	e = svmt_dir_find(&d, nm);
+	if (!e) {
+		rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
+		goto out;
+	}
+	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
+		if (svmt_ident_alive(&e->creator) && !force) {
+			rc = svmt_fail(-EBUSY, "region '%s' is being created by "
+				       "pid %d", nm, e->creator.pid);
+			goto out;
+		}
+		goto drop;
+	}
+	fd = svmt_obj_open(ns, nm, O_RDWR, &st);
+	if (fd == -ENOENT)
+		goto drop; /* the object is gone already */
+	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, nm, &hdr);
+	if (!rc && (hdr.base != e->base || hdr.size != e->size))
+		rc = svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
+			       "directory");
+	if (rc) {
+		if (!force) {
+			if (!svmt_errdetail()[0] || rc == SVMT_ECORRUPT)
+				svmt_fail(rc, "%s; use --force to remove it",
+					  svmt_strerror(rc));
+			goto out;
+		}
+		goto drop;
+	}
+	h = mmap(NULL, hdr.data_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED) {
+		rc = -errno;
+		goto out;
+	}
+	rc = rlock(h, hdr.max_clients, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	if (rc)
+		goto out;
+	live = svmt_clients_live(h, hdr.max_clients, &first);
+	if (live && !force) {
+		svmt_lock_release(&h->lock);
+		rc = svmt_fail(-EBUSY, "%u live client%s (pid %d)", live,
+			       live == 1 ? "" : "s", (int)first);
+		goto out;
+	}
+	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
+	svmt_lock_release(&h->lock);
+drop:
+	svmt_dir_remove_entry(ns, e);
+	unlink_obj(ns, nm);
+	rc = 0;
+out:
+	svmt_ns_unlock(ns);
+	if (h != MAP_FAILED)
+		munmap(h, hdr.data_off);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

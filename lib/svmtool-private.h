@@ -1,0 +1,325 @@
+/*
+ * svmtool-private.h - libsvmtool internals: shared layouts and helpers
+ *
+ * Everything in shared memory is offsets and fixed-size arrays; raw
+ * pointers live only in process-local structures.  Geometry (sizes,
+ * offsets, capacities) is validated once and copied into the local handle;
+ * bounds checks always use the local copy, never a value re-read from
+ * shared memory.
+ */
+#ifndef SVMTOOL_PRIVATE_H
+#define SVMTOOL_PRIVATE_H
+
+#include "svmtool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#define SVMT_PAGE 4096ULL
+#define SVMT_LAYOUT_VERSION 1u
+#define SVMT_ROOT_MAGIC "svmtROOT"
+#define SVMT_RGN_MAGIC "svmtRGN1"
+#define SVMT_ADDR_LIMIT 0x800000000000ULL /* x86_64/aarch64 user space */
+#define SVMT_MAX_HDR_BYTES (16ULL << 20) /* bound on what list reads */
+
+static inline uint64_t svmt_page_up(uint64_t v)
+{
+	return (v + SVMT_PAGE - 1) & ~(SVMT_PAGE - 1);
+}
+
+/* ---------------------------------------------------------------- identity */
+
+/* A process: pid + start time (+ pidfs inode where the kernel has one). */
+struct svmt_ident {
+	int32_t pid;
+	uint32_t pad;
+	uint64_t start;     /* /proc/PID/stat field 22 */
+	uint64_t pidfs_ino; /* 0: unknown */
+};
+
+/* This process (cached; refreshed after fork). */
+const struct svmt_ident *svmt_self(void);
+/* Start time of @pid, 0 when unknown. */
+uint64_t svmt_proc_start(pid_t pid, char *state);
+/* 1 alive, 0 dead (gone, zombie or pid reused).  EPERM counts as alive. */
+int svmt_ident_alive(const struct svmt_ident *id);
+bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b);
+
+/* -------------------------------------------------------------------- lock */
+
+enum svmt_tag {
+	SVMT_TAG_NONE = 0,
+	SVMT_TAG_CREATE = 1,
+	SVMT_TAG_OPEN = 2,
+	SVMT_TAG_CLOSE = 3,
+	SVMT_TAG_REMOVE = 4,
+	SVMT_TAG_SCAN = 5,
+	SVMT_TAG_RECOVER = 6,
+	SVMT_TAG_INFO = 7,
+	SVMT_TAG_USER = 0x80000000u, /* svmt_region_lock(): user tag | this */
+};
+
+struct svmt_shlock {
+	union {
+		pthread_mutex_t m;
+		uint8_t bytes[64];
+	} u;
+	_Atomic int32_t owner_pid;
+	_Atomic uint32_t owner_tag;
+	_Atomic uint64_t owner_start;
+	_Atomic uint32_t recoveries;
+	_Atomic int32_t last_dead_pid;
+	uint64_t reserved;
+};
+
+int svmt_lock_init(struct svmt_shlock *l);
+/*
+ * Acquire with the owner record written after.  @repair (may be NULL) is
+ * called with @ctx when the previous owner died; *recovered (may be NULL) is
+ * set to its pid then, 0 otherwise.
+ */
+int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
+		      int (*repair)(void *ctx), void *ctx, pid_t *recovered);
+void svmt_lock_release(struct svmt_shlock *l);
+const char *svmt_tag_name(uint32_t tag);
+
+/* ------------------------------------------------------------------- layout */
+
+enum { SVMT_ENT_EMPTY = 0, SVMT_ENT_INIT = 1, SVMT_ENT_READY = 2 };
+enum { SVMT_RS_INIT = 0, SVMT_RS_READY = 1, SVMT_RS_REMOVED = 2 };
+
+struct svmt_dirent {
+	_Atomic uint32_t state;  /* SVMT_ENT_* */
+	uint32_t flags;          /* SVMT_RF_* */
+	char name[SVMT_NAME_MAX + 1];
+	uint64_t base, size;     /* extent of the region */
+	uint64_t generation;
+	struct svmt_ident creator;
+};
+
+struct svmt_extent {
+	uint64_t start, len;
+};
+
+struct svmt_root {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	_Atomic uint32_t state;  /* SVMT_RS_* */
+	uint32_t flags;
+	uint64_t file_size;
+	uint64_t base, span;
+	uint32_t capacity;       /* max regions */
+	uint32_t slots;          /* hash slots, power of two >= 2 * capacity */
+	uint64_t dir_off;        /* slots * struct svmt_dirent */
+	uint64_t free_off;       /* free_cap * struct svmt_extent */
+	uint32_t free_cap;
+	uint32_t free_count;     /* dynamic */
+	uint32_t count;          /* dynamic: entries in use */
+	uint32_t creator_uid;
+	int64_t ctime;
+	uint64_t generation;     /* dynamic: bumped on every directory change */
+	struct svmt_ident creator;
+	char root[SVMT_NAME_MAX + 1];
+	struct svmt_shlock lock;
+};
+
+struct svmt_rhdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	_Atomic uint32_t state;  /* SVMT_RS_* */
+	uint32_t flags;          /* SVMT_RF_* */
+	uint64_t generation;
+	uint64_t base, size;     /* whole region: header + client table + data */
+	uint64_t data_off, data_size;
+	uint64_t clients_off;    /* SVMT_CLIENTS_OFF */
+	uint32_t max_clients;
+	uint32_t nclients;       /* dynamic */
+	uint64_t user_ctx;
+	uint32_t creator_uid;
+	uint32_t pad;
+	int64_t ctime;
+	struct svmt_ident creator;
+	char root[SVMT_NAME_MAX + 1];
+	char name[SVMT_NAME_MAX + 1];
+	struct svmt_shlock lock;
+};
+
+/* The client table follows the header at a fixed offset. */
+#define SVMT_CLIENTS_OFF ((sizeof(struct svmt_rhdr) + 63) & ~(size_t)63)
+
+/* Geometry of a namespace, validated, process-local. */
+struct svmt_geom {
+	uint64_t base, span, file_size;
+	uint32_t capacity, slots, free_cap;
+	uint64_t dir_off, free_off;
+	uint64_t area_start;     /* first address for regions = base+file_size */
+};
+
+/* Validate a root header of a @file_size byte object; fill @g. */
+int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
+		       const char *root, struct svmt_geom *g);
+/* Validate a region header of a @file_size byte object (bytes available at
+ * @r: at least @avail). */
+int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
+		       uint64_t file_size, const char *root, const char *name);
+/* Bytes of header + client table for max_clients. */
+uint64_t svmt_rhdr_data_off(uint32_t max_clients);
+
+/* ---------------------------------------------------------- names, errors */
+
+int svmt_name_norm(const char *in, char out[SVMT_NAME_MAX + 1]);
+/* "svmt:ROOT" or "svmt:ROOT:NAME" (name NULL for the root). */
+void svmt_objname(char *buf, size_t len, const char *root, const char *name);
+/* Return @err after recording a printf-style detail for svmt_errdetail(). */
+int svmt_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void svmt_clear_detail(void);
+
+/* ------------------------------------------------------------ address space */
+
+/* Directory and allocator over a root (live mapping or snapshot). */
+struct svmt_dir {
+	struct svmt_root *r;
+	const struct svmt_geom *g;
+};
+
+static inline struct svmt_dirent *svmt_dir_slots(const struct svmt_dir *d)
+{
+	return (struct svmt_dirent *)((char *)d->r + d->g->dir_off);
+}
+
+static inline struct svmt_extent *svmt_dir_free(const struct svmt_dir *d)
+{
+	return (struct svmt_extent *)((char *)d->r + d->g->free_off);
+}
+
+struct svmt_dirent *svmt_dir_find(const struct svmt_dir *d, const char *name);
+struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name);
+void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e);
+/* Rebuild the hash index and the free list from the entries.  Entries that
+ * are invalid or overlap an earlier one are dropped and reported through
+ * @dropped (may be NULL).  Returns 0 or -ENOMEM. */
+int svmt_dir_rebuild(const struct svmt_dir *d,
+		     void (*dropped)(const struct svmt_dirent *e, void *arg),
+		     void *arg);
+/* 0 when index and free list agree with the entries; otherwise a
+ * SVMT_EV_DIRECTORY or SVMT_EV_SPACE_LEAK kind, with one extent in *bad. */
+int svmt_dir_check(const struct svmt_dir *d, struct svmt_extent *bad);
+
+/* First-fit allocation of @len bytes (page multiple). 0 or SVMT_ENOVA. */
+int svmt_space_alloc(const struct svmt_dir *d, uint64_t len, uint64_t *addr);
+/* Return an extent, coalescing with neighbours.  -EINVAL if it overlaps
+ * free space or lies outside the area. */
+int svmt_space_free(const struct svmt_dir *d, uint64_t addr, uint64_t len);
+/* Reset the free list to the whole area. */
+void svmt_space_reset(const struct svmt_dir *d);
+
+/* Reserve [base, base+span) PROT_NONE; SVMT_ECLASH names the clash. */
+int svmt_space_reserve(uint64_t base, uint64_t span);
+/* Put [addr, addr+len) back to reserved PROT_NONE. */
+int svmt_space_unmap(uint64_t addr, uint64_t len);
+/* Describe what this process maps in [lo, hi) into buf. */
+void svmt_space_describe(uint64_t lo, uint64_t hi, char *buf, size_t len);
+
+/* ----------------------------------------------------------- namespace */
+
+struct svmt_region;
+
+struct svmt_ns {
+	pthread_mutex_t mu;      /* guards refs and regions */
+	int refs;
+	int dirfd;
+	int rootfd;
+	unsigned flags;
+	int timeout_ms;
+	uid_t trusted_uid;
+	uid_t root_uid;
+	dev_t dev;
+	ino_t ino;
+	char root_name[SVMT_NAME_MAX + 1];
+	struct svmt_geom g;
+	struct svmt_root *r;     /* mapping (or private copy when RDONLY) */
+	bool attached;           /* span reserved */
+	bool mapped;             /* r is an mmap (else malloc'ed copy) */
+	struct svmt_region *regions; /* attached regions (list) */
+	struct svmt_ns *next;    /* process-wide list of attached namespaces */
+};
+
+static inline struct svmt_dir svmt_ns_dir(struct svmt_ns *ns)
+{
+	struct svmt_dir d = { ns->r, &ns->g };
+	return d;
+}
+
+/* Sleep a little; false once @timeout_ms (<0: never) has passed. */
+bool svmt_wait_step(int *waited_ms, int timeout_ms);
+/* An unnamed file in @dirfd (or @name with O_EXCL where O_TMPFILE is not
+ * supported: *named is then true).  Returns an fd or a negative error. */
+int svmt_create_file(int dirfd, const char *name, mode_t mode, bool *named);
+int svmt_link_tmpfile(int fd, int dirfd, const char *name);
+/* posix_fallocate: -ENOSPC with a detail when the directory is full. */
+int svmt_fallocate(int fd, uint64_t size);
+/* Close every region handle of @ns (its last release). */
+void svmt_region_forget_all(struct svmt_ns *ns);
+
+int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered);
+void svmt_ns_unlock(struct svmt_ns *ns);
+bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid);
+/* Open a region object read-only or read-write, with fstat checks. */
+int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
+		  struct stat *st);
+
+/* -------------------------------------------------------------- regions */
+
+struct svmt_region {
+	struct svmt_ns *ns;
+	struct svmt_region *next;
+	int refs;
+	char name[SVMT_NAME_MAX + 1];
+	struct svmt_rhdr *h;     /* mapped at base */
+	uint64_t base, size, data_off, data_size, generation;
+	uint32_t max_clients;
+	bool persistent;
+};
+
+/* Client table of a locked region header (at SVMT_CLIENTS_OFF). */
+int svmt_clients_add(struct svmt_rhdr *h, uint32_t max,
+		     const struct svmt_ident *id);
+void svmt_clients_del(struct svmt_rhdr *h, uint32_t max,
+		      const struct svmt_ident *id);
+/* Live clients; the first one's pid in *first (may be NULL). */
+uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first);
+/* Remove dead clients from a locked region header; returns how many. */
+uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max_clients,
+			    svmt_event_fn fn, void *arg, const char *name);
+/* Repair context for a region lock: the header and its client capacity. */
+struct svmt_rctx {
+	struct svmt_rhdr *h;
+	uint32_t max_clients;
+};
+int svmt_region_repair(void *rctx);
+/* Read and validate a region header from an open object. */
+int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
+		   const char *name, struct svmt_rhdr *h);
+/* Destroy region @name, mapped (at least its header) at @h, if it is still
+ * generation @gen and has no live clients.  *destroyed tells. */
+int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
+			       uint64_t gen, struct svmt_rhdr *h,
+			       bool *destroyed);
+/* A validated private copy of the namespace object (free()). */
+int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out);
+/* Names of the region objects of @ns present in the shm directory. */
+int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
+		   size_t *count);
+/* Is (dev, ino) mapped by some process?  Its pid in *pid. */
+bool svmt_obj_mapped(dev_t dev, ino_t ino, pid_t *pid);
+/* Carve [addr, addr+len) out of the free list; -EBUSY if not all free. */
+int svmt_space_take(const struct svmt_dir *d, uint64_t addr, uint64_t len);
+/* Drop a directory entry and give its extent back (ns locked). */
+void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e);
+
+#endif /* SVMTOOL_PRIVATE_H */

@@ -1,0 +1,418 @@
+/*
+ * svmtool.h - libsvmtool: shared virtual memory regions at fixed addresses
+ *
+ * A *namespace* (named by a root, default "default") is one object in a shm
+ * directory (default /dev/shm) holding a directory of named *regions* and an
+ * allocator for the namespace's address span [base, base+span).  Every
+ * process that attaches reserves the whole span with MAP_FIXED_NOREPLACE and
+ * maps regions at the same virtual address inside its reservation, so raw
+ * pointers stored in a region's data area are valid in every process.
+ *
+ * Conventions
+ *  - Every function that can fail returns 0 or a negative error code: a
+ *    negated errno value (-ENOENT, -EEXIST, -EACCES, -EBUSY, -ETIMEDOUT,
+ *    -ENOSPC, -EINVAL, -ENOMEM, ...) or one of the SVMT_E* codes below.
+ *    svmt_strerror() turns either into text; svmt_errdetail() gives the
+ *    details of the calling thread's last failure (e.g. which mapping clashed).
+ *  - The library never prints, exits, aborts or reads the environment.
+ *  - Names and roots match [A-Za-z0-9._-]{1,63}, except "." and ".."; one
+ *    leading '/' is accepted and dropped.
+ *  - The object of region NAME in namespace ROOT is the file "svmt:ROOT:NAME"
+ *    in the shm directory; the namespace itself is "svmt:ROOT".  The mapping
+ *    is injective because ':' cannot occur in a name.
+ *  - Lock order: the namespace lock before any region lock.
+ *  - Handles may be used from several threads, but not concurrently on the
+ *    same handle unless a function says so.
+ */
+#ifndef SVMTOOL_H
+#define SVMTOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SVMT_EXPORT __attribute__((visibility("default")))
+
+#define SVMT_VERSION_STRING "1.0.0"
+
+#define SVMT_DEFAULT_ROOT "default"
+#define SVMT_DEFAULT_SHM_DIR "/dev/shm"
+#define SVMT_FILE_PREFIX "svmt:"
+#ifndef SVMT_DEFAULT_BASE
+#define SVMT_DEFAULT_BASE 0x130000000ULL /* sanitizer builds override this */
+#endif
+#define SVMT_DEFAULT_SPAN (64ULL << 30)
+#define SVMT_DEFAULT_CAPACITY 256u
+#define SVMT_DEFAULT_MAX_CLIENTS 64u
+#define SVMT_MAX_CAPACITY 65536u
+#define SVMT_MAX_CLIENTS 4096u
+#define SVMT_NAME_MAX 63
+
+/* Error codes beyond errno (all negative). */
+enum svmt_error {
+	SVMT_ECORRUPT = -1000,      /* object fails validation; never followed */
+	SVMT_EVERSION = -1001,      /* object has an unknown layout version */
+	SVMT_ECLASH = -1002,        /* span overlaps an existing mapping */
+	SVMT_ENAME = -1003,         /* invalid region or root name */
+	SVMT_EDIRFULL = -1004,      /* region directory at capacity */
+	SVMT_ENOVA = -1005,         /* no free extent large enough in the span */
+	SVMT_ECLIENTFULL = -1006,   /* region client table full */
+	SVMT_EUNTRUSTED = -1007,    /* object owned by an untrusted user */
+	SVMT_ESIZE = -1008,         /* region exists with a different size */
+	SVMT_EINITFN = -1009,       /* the creator's init callback failed */
+	SVMT_ENOTATTACHED = -1010,  /* namespace opened without an address reservation */
+	SVMT_ENOTRECOVERABLE = -1011, /* lock unusable; run recover */
+	SVMT_ERDONLY = -1012,       /* namespace handle is read-only */
+};
+
+/** Text for an error code (negative errno or SVMT_E*).  Static storage. */
+SVMT_EXPORT const char *svmt_strerror(int err);
+
+/**
+ * Details of the calling thread's last failed call, such as
+ * "address range 0x130000000-0x1130000000 in use by [heap]", or "" when
+ * there are none.  Valid until the thread's next libsvmtool call.
+ */
+SVMT_EXPORT const char *svmt_errdetail(void);
+
+/** The library version, e.g. "1.0.0". */
+SVMT_EXPORT const char *svmt_version(void);
+
+/**
+ * Check a region or root name.  Returns 0 if valid (a leading '/' is
+ * allowed), SVMT_ENAME otherwise.
+ */
+SVMT_EXPORT int svmt_name_check(const char *name);
+
+/* ---------------------------------------------------------------- namespaces */
+
+typedef struct svmt_ns svmt_ns;
+
+enum svmt_ns_flags {
+	SVMT_NS_CREATE = 1u << 0,   /* create the namespace if it does not exist */
+	SVMT_NS_EXCL = 1u << 1,     /* with CREATE: fail with -EEXIST if it exists */
+	SVMT_NS_NOATTACH = 1u << 2, /* do not reserve the span: admin use only */
+	SVMT_NS_RDONLY = 1u << 3,   /* read-only snapshot; implies NOATTACH; never
+				       locks or writes anything */
+};
+
+struct svmt_ns_opts {
+	const char *shm_dir;  /* NULL: SVMT_DEFAULT_SHM_DIR */
+	const char *root;     /* NULL: SVMT_DEFAULT_ROOT */
+	unsigned flags;       /* enum svmt_ns_flags */
+	int timeout_ms;       /* lock and creation waits; <0 forever, 0 no wait */
+	/* Used only when the namespace is created: */
+	uint64_t base;        /* 0: SVMT_DEFAULT_BASE; page aligned */
+	uint64_t span;        /* 0: SVMT_DEFAULT_SPAN; page multiple */
+	uint32_t capacity;    /* directory capacity; 0: SVMT_DEFAULT_CAPACITY */
+	mode_t mode;          /* creation mode, umask applies (default 0600) */
+	uid_t owner;          /* (uid_t)-1: the caller */
+	gid_t group;          /* (gid_t)-1: the caller's */
+	/* Objects owned by root, by the caller or by this uid are trusted. */
+	uid_t trusted_uid;    /* (uid_t)-1: none extra */
+	uint64_t reserved[8]; /* zero */
+};
+
+/** Fill @o with the defaults above.  Always call before setting fields. */
+SVMT_EXPORT void svmt_ns_opts_init(struct svmt_ns_opts *o);
+
+/**
+ * Open (or with SVMT_NS_CREATE create) a namespace.  Unless NOATTACH or
+ * RDONLY is given, the span is reserved in this process with
+ * MAP_FIXED_NOREPLACE and the namespace object is mapped at its base; a clash
+ * returns SVMT_ECLASH and svmt_errdetail() names the clashing mapping.
+ * Opening an attached namespace twice in one process returns the same handle
+ * with a reference count.  On success *out owns a handle for svmt_ns_close().
+ * Errors: -ENOENT (no namespace, no CREATE), -EEXIST (EXCL), SVMT_ENAME,
+ * SVMT_ECORRUPT, SVMT_EVERSION, SVMT_EUNTRUSTED, SVMT_ECLASH, -EINVAL (bad
+ * base/span/capacity), -ETIMEDOUT, -ENOSPC, negated errno.
+ */
+SVMT_EXPORT int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out);
+
+/**
+ * Release a handle.  The last release of an attached namespace unmaps the
+ * whole span; regions still open through it must be closed first (their
+ * handles are closed here, detaching as svmt_region_close() does).
+ */
+SVMT_EXPORT void svmt_ns_close(svmt_ns *ns);
+
+struct svmt_ns_info {
+	char root[SVMT_NAME_MAX + 1];
+	uint64_t base, span;        /* the namespace's address span */
+	uint64_t root_size;         /* bytes of the namespace object at base */
+	uint32_t capacity, count;   /* directory capacity and regions in it */
+	uint64_t free_bytes;        /* free address space for regions */
+	uint64_t largest_free;      /* largest free extent */
+	uint32_t free_extents;      /* number of free extents */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	int64_t ctime;              /* creation time, seconds since the epoch */
+	int attached;               /* span reserved in this process */
+};
+
+/** Describe the namespace (a consistent copy taken under its lock). */
+SVMT_EXPORT int svmt_ns_info(svmt_ns *ns, struct svmt_ns_info *out);
+
+/**
+ * Remove the namespace object of an empty namespace.  -EBUSY while it holds
+ * regions, -ENOENT if it does not exist.  Handles open elsewhere keep their
+ * mapping.
+ */
+SVMT_EXPORT int svmt_ns_remove(const struct svmt_ns_opts *o);
+
+/* ------------------------------------------------------------------ regions */
+
+typedef struct svmt_region svmt_region;
+
+enum svmt_region_flags {
+	SVMT_REGION_CREATE = 1u << 0,     /* create if missing */
+	SVMT_REGION_EXCL = 1u << 1,       /* with CREATE: -EEXIST if it exists */
+	SVMT_REGION_PERSISTENT = 1u << 2, /* stays when the last client detaches;
+					     otherwise the last client out
+					     destroys it */
+	SVMT_REGION_EXACT_MODE = 1u << 3, /* apply mode exactly (no umask) */
+};
+
+/* Flags recorded in a region (svmt_region_info.flags). */
+enum svmt_region_rflags {
+	SVMT_RF_PERSISTENT = 1u << 0,
+	SVMT_RF_HEAP = 1u << 1,     /* reserved for a data-area heap */
+	SVMT_RF_FILE = 1u << 2,     /* reserved for a file-backed data area */
+};
+
+struct svmt_region_opts {
+	uint64_t size;        /* data area bytes (rounded up to pages); 0 when
+				 opening: any size; with CREATE: required */
+	unsigned flags;       /* enum svmt_region_flags */
+	mode_t mode;          /* default 0600, umask applies unless EXACT_MODE */
+	uid_t owner;          /* (uid_t)-1: the caller */
+	gid_t group;          /* (gid_t)-1: the caller's */
+	uint32_t max_clients; /* 0: SVMT_DEFAULT_MAX_CLIENTS */
+	uint64_t user_ctx;    /* opaque value stored in the header */
+	/*
+	 * Called by the creator only, with the data area mapped at its final
+	 * address, before the region is published READY; openers wait (bounded
+	 * by the namespace timeout) until it returns.  A non-zero return aborts
+	 * the creation (SVMT_EINITFN).
+	 */
+	int (*init)(void *data, uint64_t size, void *arg);
+	void *init_arg;
+	uint64_t reserved[8]; /* zero */
+};
+
+/** Fill @o with the defaults above. */
+SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
+
+/**
+ * Open region @name of @ns, creating it as @o says.
+ *
+ * With @out non-NULL the region is attached: mapped at its address inside
+ * the namespace reservation (the namespace must be attached) and this process
+ * is registered as a client.  Opening the same region again in this process
+ * returns the same handle with a reference count.
+ *
+ * With @out NULL (creation only, @o must have SVMT_REGION_CREATE) the region
+ * is created, or found to exist, without attaching; this works on a
+ * NOATTACH namespace.
+ *
+ * A region being created by a live process is waited for (bounded by the
+ * namespace timeout, then -ETIMEDOUT); one left half-created by a dead
+ * process is taken over when CREATE is given.  Creation is exclusive:
+ * racing creators yield exactly one region.  The object gets its final mode
+ * and owner before anyone can open it, and its storage is allocated with
+ * posix_fallocate, so a full shm directory gives -ENOSPC here, never SIGBUS
+ * later.
+ *
+ * Errors: -ENOENT, -EEXIST, SVMT_ESIZE (exists with another size),
+ * SVMT_ENAME, -EINVAL, SVMT_EDIRFULL, SVMT_ENOVA, -ENOSPC, SVMT_ECLIENTFULL,
+ * SVMT_ECORRUPT, SVMT_EUNTRUSTED, SVMT_EINITFN, SVMT_ENOTATTACHED,
+ * -ETIMEDOUT, negated errno.
+ */
+SVMT_EXPORT int svmt_region_open(svmt_ns *ns, const char *name,
+				 const struct svmt_region_opts *o,
+				 svmt_region **out);
+
+/**
+ * Detach: unregister this process, unmap the region (its addresses stay
+ * reserved) and free the handle.  If the region is not persistent and this
+ * was its last client, it is destroyed.  Returns 0 or a negative error code;
+ * the handle is freed in every case.
+ */
+SVMT_EXPORT int svmt_region_close(svmt_region *r);
+
+/** The data area (valid at the same address in every attached process). */
+SVMT_EXPORT void *svmt_region_data(const svmt_region *r);
+/** Size of the data area in bytes (a page multiple). */
+SVMT_EXPORT uint64_t svmt_region_data_size(const svmt_region *r);
+/** Virtual base and size of the whole region (header page(s) + data). */
+SVMT_EXPORT uint64_t svmt_region_base(const svmt_region *r);
+SVMT_EXPORT uint64_t svmt_region_size(const svmt_region *r);
+/** The region's name (owned by the handle). */
+SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
+
+/**
+ * Take the region's robust process-shared lock, recording this process and
+ * @tag (any value, shown by list) as its owner.  @timeout_ms <0 waits
+ * forever, 0 tries once.  If the previous owner died holding it, the
+ * region's bookkeeping is repaired and the lock made consistent; the data
+ * area is the caller's to check.  Errors: -ETIMEDOUT, -EDEADLK,
+ * SVMT_ENOTRECOVERABLE.
+ */
+SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
+/** Release the lock taken by svmt_region_lock(). */
+SVMT_EXPORT int svmt_region_unlock(svmt_region *r);
+
+enum svmt_remove_flags {
+	SVMT_REMOVE_FORCE = 1u << 0, /* remove even with live clients, or when
+					the object is corrupt */
+};
+
+/**
+ * Remove region @name: frees its directory entry and address extent and
+ * unlinks its object.  -EBUSY while live clients are attached (dead ones do
+ * not count) unless SVMT_REMOVE_FORCE; attached processes keep their mapping
+ * until they detach.  Works on a NOATTACH namespace.
+ */
+SVMT_EXPORT int svmt_region_remove(svmt_ns *ns, const char *name,
+				   unsigned flags);
+
+/* ------------------------------------------------------ read-only listing */
+
+enum svmt_state {
+	SVMT_STATE_READY = 0,   /* usable */
+	SVMT_STATE_INIT = 1,    /* being created (creator alive or not) */
+	SVMT_STATE_CORRUPT = 2, /* object fails validation (see error) */
+	SVMT_STATE_MISSING = 3, /* directory entry without an object */
+	SVMT_STATE_ORPHAN = 4,  /* object not in the directory */
+};
+
+struct svmt_client_info {
+	pid_t pid;
+	uint64_t start_time;  /* clock ticks since boot (/proc/PID/stat) */
+	int alive;            /* 0: ghost (dead, zombie or pid reused) */
+};
+
+struct svmt_lock_info {
+	pid_t owner;          /* 0: free */
+	uint32_t tag;         /* operation tag recorded by the owner */
+	int owner_alive;
+	uint32_t recoveries;  /* times a dead owner's lock was recovered */
+};
+
+struct svmt_region_info {
+	char name[SVMT_NAME_MAX + 1];
+	int state;            /* enum svmt_state */
+	int error;            /* for CORRUPT: the validation error */
+	char detail[96];      /* for CORRUPT: what failed */
+	uint64_t base, size;  /* virtual extent of the whole region */
+	uint64_t data_base, data_size;
+	uint64_t user_ctx, generation;
+	uint32_t flags;       /* enum svmt_region_rflags */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t ctime;        /* seconds since the epoch */
+	pid_t creator;        /* for INIT: the creating process */
+	int creator_alive;
+	struct svmt_lock_info lock;
+	uint32_t nclients, nghosts;
+	struct svmt_client_info *clients; /* nclients entries */
+};
+
+/**
+ * Describe every region of the namespace, sorted by name, including
+ * half-created, corrupt, missing and orphan ones.  Strictly read-only: it
+ * never attaches, locks, creates or changes anything (objects are read with
+ * pread and validated before use).  On success *out (free with
+ * svmt_list_free()) holds *count entries.
+ */
+SVMT_EXPORT int svmt_list(svmt_ns *ns, struct svmt_region_info **out,
+			  size_t *count);
+SVMT_EXPORT void svmt_list_free(struct svmt_region_info *ri, size_t count);
+
+enum svmt_format_flags {
+	SVMT_FORMAT_VERBOSE = 1u << 0, /* flags, data and VM lines too */
+};
+
+/**
+ * Format @ri like the 2009 format_svm_region, 64-bit clean:
+ *
+ *   NAME: base va 0x0000000130026000 size 0x1021000 (16 mb)
+ *     user_ctx 0x0, generation 1
+ *     flags: 0x1 PERSISTENT                       (verbose)
+ *     data_base 0x0000000130027000 data_size 0x1020000 (verbose)
+ *     2 clients, pids: 4242 5151(dead)
+ *     lock: free
+ *     VM in use:                                  (verbose)
+ *       0x0000000130026000 - 0x0000000131046fff (16516k)
+ *
+ * *out is a malloc'ed, NUL-terminated string ending in a newline.
+ */
+SVMT_EXPORT int svmt_format_region(const struct svmt_region_info *ri,
+				   unsigned flags, char **out);
+
+/* -------------------------------------------------------- scan and recover */
+
+enum svmt_event_kind {
+	SVMT_EV_GHOST = 1,        /* dead client (pid, start_time) */
+	SVMT_EV_DESTROYED,        /* non-persistent region left without clients */
+	SVMT_EV_DEAD_LOCK_OWNER,  /* lock held by a dead process (pid) */
+	SVMT_EV_HALF_CREATED,     /* region left INIT by a dead creator (pid) */
+	SVMT_EV_ORPHAN,           /* object not in the directory */
+	SVMT_EV_MISSING,          /* directory entry without an object */
+	SVMT_EV_SPACE_LEAK,       /* allocator disagrees with the directory */
+	SVMT_EV_DIRECTORY,        /* directory index inconsistent */
+	SVMT_EV_CORRUPT,          /* corrupt object: reported, left alone */
+};
+
+struct svmt_event {
+	int kind;                 /* enum svmt_event_kind */
+	const char *region;       /* region name; "" for the namespace itself */
+	pid_t pid;                /* GHOST, DEAD_LOCK_OWNER, HALF_CREATED */
+	uint64_t start_time;      /* GHOST */
+	uint64_t addr, len;       /* SPACE_LEAK: an extent lost or doubly owned */
+	int fixed;                /* 1 repaired, 0 only found (dry run/left) */
+	int error;                /* why it could not be fixed, or 0 */
+	const char *detail;       /* human-readable details, never NULL */
+};
+
+typedef void (*svmt_event_fn)(const struct svmt_event *ev, void *arg);
+
+enum svmt_check_flags {
+	SVMT_DRY_RUN = 1u << 0,        /* report only; change nothing */
+	SVMT_SCAN_DESTROY_EMPTY = 1u << 1, /* scan: destroy non-persistent
+					      regions left without clients */
+};
+
+/**
+ * Find dead clients in the regions named (@names/@nnames; all when @nnames
+ * is 0) and remove them, calling @fn for each (fn may be NULL).  With
+ * SVMT_DRY_RUN nothing is changed (works on a RDONLY handle).  Returns 0, or
+ * -ENOENT after processing the others if a named region does not exist.
+ */
+SVMT_EXPORT int svmt_scan(svmt_ns *ns, const char *const *names, size_t nnames,
+			  unsigned flags, svmt_event_fn fn, void *arg);
+
+/**
+ * Repair the namespace: locks held by dead owners, regions half-created by
+ * dead creators, directory entries without objects, objects missing from
+ * the directory (unlinked only when no process maps them), and address
+ * space the allocator lost or gives twice.  Corrupt objects are reported and
+ * left alone.  With SVMT_DRY_RUN it is a read-only consistency check.  With
+ * @nnames > 0 only the named regions' problems are handled (plus the
+ * namespace's own).  Returns 0 or a negative error code.
+ */
+SVMT_EXPORT int svmt_recover(svmt_ns *ns, const char *const *names,
+			     size_t nnames, unsigned flags, svmt_event_fn fn,
+			     void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVMTOOL_H */
