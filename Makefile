@@ -57,7 +57,11 @@ DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) 
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
+ifneq ($(CMD_SRCS),)
 cmd: $(CMD_BIN)
+else
+cmd:
+endif
 tests: $(UNIT_BINS) $(HELPER_BINS)
 
 $(B)/lib/%.o: lib/%.c Makefile
@@ -90,6 +94,7 @@ $(B)/cmd/%.o: cmd/%.c Makefile
 
 # The command links the static library: one self-contained binary.
 $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
+	@mkdir -p $(@D)
 	$(say) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
 
