@@ -25,7 +25,7 @@ int svmt_lock_init(struct svmt_shlock *l)
 	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	if (!rc)
 		rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	if (!rc)
+	if (!rc) /* relocking from the owning thread: -EDEADLK, not a hang */
 		rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
 	if (!rc)
 		rc = pthread_mutex_init(&l->u.m, &a);

@@ -432,6 +432,13 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 	    hdr.size <= ns->g.base + ns->g.span - hdr.base &&
 	    svmt_space_take(&d, hdr.base, hdr.size) == 0) {
 		e = svmt_dir_insert(&d, name);
+		if (!e) {
+			svmt_space_free(&d, hdr.base, hdr.size);
+			emit(em, SVMT_EV_ORPHAN, name, 0, 0, 0, SVMT_EDIRFULL,
+			     "object not in the directory left alone: "
+			     "directory full");
+			return;
+		}
 		e->base = hdr.base;
 		e->size = hdr.size;
 		e->flags = hdr.flags;

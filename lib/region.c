@@ -452,6 +452,12 @@ static int region_open(struct svmt_ns *ns, const char *name,
 				return rc;
 			}
 			e = svmt_dir_insert(&d, name);
+			if (!e) { /* count disagrees with the slots */
+				svmt_space_free(&d, c.base, c.size);
+				svmt_ns_unlock(ns);
+				return svmt_fail(SVMT_EDIRFULL, "directory full; "
+						 "run recover");
+			}
 			e->base = c.base;
 			e->size = c.size;
 			e->flags = (o->flags & SVMT_REGION_PERSISTENT)
