@@ -29,6 +29,8 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void self_forget(void)
 {
 	atomic_store_explicit(&self_valid, 0, memory_order_relaxed);
+	pthread_mutex_init(&self_mu, NULL);
+	svmt_ns_atfork_child();
 }
 
 static void install_atfork(void)

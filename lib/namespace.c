@@ -367,6 +367,24 @@ static int ns_map(struct svmt_ns *ns, const struct svmt_root *hdr)
 	return rc;
 }
 
+/*
+ * The child of a fork() inherits the parent's mappings but is nobody's
+ * client: its copies of the region handles are marked, so that opening one
+ * again registers the child and closing one leaves the parent registered.
+ */
+void svmt_ns_atfork_child(void)
+{
+	struct svmt_ns *ns;
+	struct svmt_region *r;
+
+	pthread_mutex_init(&attached_mu, NULL);
+	for (ns = attached; ns; ns = ns->next) {
+		pthread_mutex_init(&ns->mu, NULL);
+		for (r = ns->regions; r; r = r->next)
+			r->inherited = true;
+	}
+}
+
 static void ns_free(struct svmt_ns *ns)
 {
 	if (ns->attached)

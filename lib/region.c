@@ -512,6 +512,18 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	r = find_local(ns, nm);
 	if (r && (o->flags & SVMT_REGION_EXCL) && (o->flags & SVMT_REGION_CREATE)) {
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
+	} else if (r && r->inherited) { /* a fork() child attaches for real */
+		rc = rlock(r->h, r->max_clients, SVMT_TAG_OPEN, ns->timeout_ms,
+			   NULL);
+		if (!rc) {
+			rc = svmt_clients_add(r->h, r->max_clients, svmt_self());
+			svmt_lock_release(&r->h->lock);
+		}
+		if (!rc) {
+			r->inherited = false;
+			r->refs++;
+			*out = r;
+		}
 	} else if (r) {
 		r->refs++;
 		*out = r;
@@ -562,8 +574,12 @@ static int region_detach(struct svmt_region *r)
 	struct svmt_ns *ns = r->ns;
 	uint32_t left;
 	bool destroyed;
-	int rc;
+	int rc = 0;
 
+	if (r->inherited) { /* the parent's registration is not ours */
+		svmt_space_unmap(r->base, r->size);
+		return 0;
+	}
 	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
 		svmt_clients_del(r->h, r->max_clients, svmt_self());

@@ -263,6 +263,8 @@ int svmt_create_file(int dirfd, const char *name, mode_t mode, bool *named);
 int svmt_link_tmpfile(int fd, int dirfd, const char *name);
 /* posix_fallocate: -ENOSPC with a detail when the directory is full. */
 int svmt_fallocate(int fd, uint64_t size);
+/* After fork(), in the child: mark inherited region handles. */
+void svmt_ns_atfork_child(void);
 /* Close every region handle of @ns (its last release). */
 void svmt_region_forget_all(struct svmt_ns *ns);
 
@@ -284,6 +286,7 @@ struct svmt_region {
 	uint64_t base, size, data_off, data_size, generation;
 	uint32_t max_clients;
 	bool persistent;
+	bool inherited;          /* mapped by the parent before fork() */
 };
 
 /* Client table of a locked region header (at SVMT_CLIENTS_OFF). */
