@@ -53,7 +53,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
 
 .PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
-	check-asan deps demo bench install uninstall clean deb
+	check-asan check-valgrind deps demo bench install uninstall clean deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -140,6 +140,14 @@ check-asan: deps
 		EXTRA_CFLAGS='-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSVMT_DEFAULT_BASE=0x500000000000ULL' \
 		EXTRA_LDFLAGS='-fsanitize=address,undefined' all tests
 	$(Q)B=build-asan test/run-tests.sh unit
+
+# Unit tests under valgrind: no invalid access, no leak.
+check-valgrind: deps
+	$(Q)test/deps.sh valgrind
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)B=$(B) RUNNER='valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --child-silent-after-fork=yes' \
+		test/run-tests.sh unit
 
 demo: all
 	$(Q)B=$(B) test/demo.sh

@@ -383,6 +383,9 @@ int svmt_space_reserve(uint64_t base, uint64_t span)
 			       MAP_FIXED_NOREPLACE, -1, 0);
 	char what[320];
 
+	if (p == MAP_FAILED && errno == EINVAL) /* e.g. valgrind: a plain hint */
+		p = mmap(want, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0);
 	if (p == want)
 		return 0;
 	if (p == MAP_FAILED && errno != EEXIST)

@@ -7,6 +7,8 @@
 #   man   every man page renders without warnings
 set -u
 B=${B:-.}
+# RUNNER prefixes every unit test binary (make check-valgrind sets it).
+RUNNER=${RUNNER:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 parts=("$@")
@@ -30,7 +32,8 @@ for part in "${parts[@]}"; do
 		for t in "$B"/test/unit/test-*; do
 			[ -x "$t" ] || continue
 			echo "# unit: ${t##*/}"
-			if ! CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1; then
+			# shellcheck disable=SC2086
+			if ! CMOCKA_MESSAGE_OUTPUT=TAP $RUNNER "$t" >"$log" 2>&1; then
 				grep -qE '^not ok ' "$log" || echo "not ok - ${t##*/} crashed or failed to run" >>"$log"
 			fi
 			cat "$log"
