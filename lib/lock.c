@@ -79,6 +79,14 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 			return rr;
 		}
 	}
+	/*
+	 * glibc leaves a failed trylock of a not-recoverable robust mutex
+	 * marked with our thread id, so the next attempt says EDEADLK; a real
+	 * relock by the owner has our pid in the owner record.
+	 */
+	if (rc == EDEADLK &&
+	    atomic_load_explicit(&l->owner_pid, memory_order_relaxed) != me->pid)
+		rc = ENOTRECOVERABLE;
 	switch (rc) {
 	case 0:
 		break;
@@ -102,6 +110,15 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_pid, me->pid, memory_order_relaxed);
 	return 0;
+}
+
+int svmt_lock_reinit(struct svmt_shlock *l)
+{
+	uint32_t recoveries = atomic_load(&l->recoveries);
+	int rc = svmt_lock_init(l);
+
+	atomic_store(&l->recoveries, recoveries + 1);
+	return rc;
 }
 
 void svmt_lock_release(struct svmt_shlock *l)

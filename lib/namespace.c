@@ -1,11 +1,10 @@
 /*
  * namespace.c - namespaces: the root object, its validation, attaching
  *
- * A namespace object is created complete in an unnamed file (O_TMPFILE) and
- * linked into place, so no one ever sees it half made.  On file systems
- * without O_TMPFILE it is created in place with O_EXCL, state INIT, and
- * published READY with a release store; openers wait (bounded) and take
- * over an INIT object whose creator died.
+ * A namespace object is built complete where nobody can see it (an unnamed
+ * O_TMPFILE, or a temporary name) and then linked into place, exclusively:
+ * racing creators make one, and no opener ever sees it half made, so a
+ * namespace object that does not validate is corrupt, never "in progress".
  */
 #include "svmtool-private.h"
 
@@ -57,11 +56,13 @@ static size_t align64(size_t v)
 
 static uint32_t slots_for(uint32_t capacity)
 {
-	uint32_t s = 4;
+	uint64_t s = 4;
 
-	while (s < 2 * capacity)
+	if (capacity > SVMT_MAX_CAPACITY)
+		return 0; /* refused by the callers */
+	while (s < 2ULL * capacity)
 		s <<= 1;
-	return s;
+	return (uint32_t)s;
 }
 
 int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
@@ -91,10 +92,14 @@ int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
 	    r->slots != slots_for(r->capacity) ||
 	    r->free_cap != r->capacity + 1)
 		return svmt_fail(SVMT_ECORRUPT, "bad directory geometry");
+	/* Offsets are checked against the file before any sum can wrap. */
+	if (r->dir_off < sizeof(*r) || r->dir_off % 64 ||
+	    r->dir_off > file_size || r->free_off > file_size)
+		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
 	dir_end = r->dir_off + (uint64_t)r->slots * sizeof(struct svmt_dirent);
 	free_end = r->free_off + (uint64_t)r->free_cap * sizeof(struct svmt_extent);
-	if (r->dir_off < sizeof(*r) || r->dir_off % 64 || dir_end > file_size ||
-	    r->free_off < dir_end || r->free_off % 8 || free_end > file_size)
+	if (dir_end > file_size || r->free_off < dir_end || r->free_off % 8 ||
+	    free_end > file_size)
 		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
 	if (memchr(r->root, '\0', sizeof(r->root)) == NULL ||
 	    (root && strcmp(r->root, root)))
@@ -121,37 +126,60 @@ static bool geom_equal(const struct svmt_geom *a, const struct svmt_geom *b)
 	       a->dir_off == b->dir_off && a->free_off == b->free_off;
 }
 
-int svmt_link_tmpfile(int fd, int dirfd, const char *name)
+/*
+ * Objects are built where nobody can see them and then linked into place:
+ * an unnamed O_TMPFILE, or where the file system has none, a temporary name
+ * "OBJ~PID" (never a valid object name: '~' is not a name character).
+ */
+int svmt_create_file(int dirfd, const char *objname, mode_t mode,
+		     char tmpname[SVMT_TMPNAME_MAX])
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+
+	tmpname[0] = '\0';
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	snprintf(tmpname, SVMT_TMPNAME_MAX, "%s~%d", objname, (int)getpid());
+	unlinkat(dirfd, tmpname, 0); /* left by an earlier process of this pid */
+	fd = openat(dirfd, tmpname, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	if (fd < 0) {
+		tmpname[0] = '\0';
+		return -errno;
+	}
+	return fd;
+}
+
+int svmt_publish_file(int fd, int dirfd, char *tmpname, const char *objname)
 {
 	char path[64];
 
-	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+	if (tmpname[0]) {
+		if (linkat(dirfd, tmpname, dirfd, objname, 0))
+			return -errno; /* the temporary name stays */
+		unlinkat(dirfd, tmpname, 0);
+		tmpname[0] = '\0';
+		return 0;
+	}
+	if (linkat(fd, "", dirfd, objname, AT_EMPTY_PATH) == 0)
 		return 0;
 	if (errno != ENOENT && errno != EPERM)
 		return -errno;
 	/* Without CAP_DAC_READ_SEARCH: link through /proc. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+	if (linkat(AT_FDCWD, path, dirfd, objname, AT_SYMLINK_FOLLOW) == 0)
 		return 0;
 	return -errno;
 }
 
-/* Create an unnamed file (or, failing that, @name with O_EXCL). */
-int svmt_create_file(int dirfd, const char *name, mode_t mode, bool *named)
+void svmt_discard_file(int fd, int dirfd, const char *tmpname)
 {
-	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
-
-	*named = false;
+	if (tmpname[0])
+		unlinkat(dirfd, tmpname, 0);
 	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-	fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW |
-		    O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	*named = true;
-	return fd;
+		close(fd);
 }
 
 int svmt_fallocate(int fd, uint64_t size)
@@ -175,11 +203,11 @@ static int root_create(int dirfd, const char *objname, const char *root,
 	uint64_t free_off = dir_off + (uint64_t)slots * sizeof(struct svmt_dirent);
 	uint64_t size = svmt_page_up(free_off + (cap + 1ULL) *
 				     sizeof(struct svmt_extent));
+	char tmpname[SVMT_TMPNAME_MAX];
 	struct svmt_root *r;
 	struct svmt_dir d;
 	struct svmt_geom g;
 	struct timespec now;
-	bool named;
 	int fd, rc;
 
 	if (cap > SVMT_MAX_CAPACITY)
@@ -192,7 +220,7 @@ static int root_create(int dirfd, const char *objname, const char *root,
 				 SVMT_ADDR_LIMIT);
 	if (span < size + SVMT_PAGE * 2)
 		return svmt_fail(-EINVAL, "span 0x%" PRIx64 " too small", span);
-	fd = svmt_create_file(dirfd, objname, o->mode, &named);
+	fd = svmt_create_file(dirfd, objname, o->mode, tmpname);
 	if (fd < 0)
 		return fd;
 	rc = 0;
@@ -234,30 +262,25 @@ static int root_create(int dirfd, const char *objname, const char *root,
 				      memory_order_release);
 	}
 	munmap(r, size);
-	if (!rc && !named)
-		rc = svmt_link_tmpfile(fd, dirfd, objname);
-	if (rc)
-		goto fail;
-	close(fd);
-	return 0;
+	if (!rc)
+		rc = svmt_publish_file(fd, dirfd, tmpname, objname);
 fail:
-	if (named)
-		unlinkat(dirfd, objname, 0);
-	close(fd);
+	svmt_discard_file(fd, dirfd, tmpname);
 	return rc;
 }
 
 /* Open the root object; create it when asked.  Returns an fd. */
 static int root_open(int dirfd, const char *objname, const char *root,
 		     const struct svmt_ns_opts *o, const struct svmt_ns *ns,
-		     struct stat *st, struct svmt_root *hdr)
+		     struct stat *st, struct svmt_root *hdr, bool *created)
 {
 	bool rdonly = o->flags & SVMT_NS_RDONLY;
-	int waited = 0, created = 0;
 
+	*created = false;
 	for (;;) {
+		/* O_NONBLOCK: a FIFO planted under our name must not hang us. */
 		int fd = openat(dirfd, objname, (rdonly ? O_RDONLY : O_RDWR) |
-				O_NOFOLLOW | O_CLOEXEC);
+				O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		ssize_t n;
 		int rc;
 
@@ -266,7 +289,7 @@ static int root_open(int dirfd, const char *objname, const char *root,
 			rc = root_create(dirfd, objname, root, o);
 			if (rc && rc != -EEXIST)
 				return rc;
-			created = !rc;
+			*created = !rc;
 			continue;
 		}
 		if (fd < 0 && errno == ENOENT)
@@ -277,7 +300,7 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (fd < 0)
 			return -errno;
 		if ((o->flags & SVMT_NS_EXCL) && (o->flags & SVMT_NS_CREATE) &&
-		    !created) {
+		    !*created) {
 			close(fd);
 			return svmt_fail(-EEXIST, "namespace '%s' exists", root);
 		}
@@ -288,30 +311,21 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (!rc && !svmt_uid_trusted(ns, st->st_uid))
 			rc = svmt_fail(SVMT_EUNTRUSTED, "%s is owned by uid %u",
 				       objname, (unsigned)st->st_uid);
-		if (rc) {
-			close(fd);
-			return rc;
+		if (!rc) {
+			/* Objects appear complete: anything else is corrupt. */
+			memset(hdr, 0, sizeof(*hdr));
+			n = pread(fd, hdr, sizeof(*hdr), 0);
+			rc = n < 0 ? -errno
+				   : svmt_root_validate(hdr, (uint64_t)st->st_size,
+							root, NULL);
 		}
-		memset(hdr, 0, sizeof(*hdr));
-		n = pread(fd, hdr, sizeof(*hdr), 0);
-		if (n == (ssize_t)sizeof(*hdr) &&
-		    atomic_load_explicit(&hdr->state, memory_order_acquire) ==
-			    SVMT_RS_READY)
+		if (!rc && atomic_load_explicit(&hdr->state, memory_order_acquire) !=
+				   SVMT_RS_READY)
+			rc = svmt_fail(SVMT_ECORRUPT, "namespace object not ready");
+		if (!rc)
 			return fd;
-		/* Short or INIT: being created in place, or abandoned. */
 		close(fd);
-		if (n == (ssize_t)sizeof(*hdr) && hdr->creator.pid &&
-		    !svmt_ident_alive(&hdr->creator) && !rdonly) {
-			unlinkat(dirfd, objname, 0);
-			continue;
-		}
-		if (!svmt_wait_step(&waited, o->timeout_ms)) {
-			if (n != (ssize_t)sizeof(*hdr))
-				return svmt_fail(SVMT_ECORRUPT, "namespace "
-						 "object truncated");
-			return svmt_fail(-ETIMEDOUT, "namespace '%s' is being "
-					 "created", root);
-		}
+		return rc;
 	}
 }
 
@@ -408,6 +422,7 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 	struct svmt_root hdr;
 	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
 	struct stat st;
+	bool created = false;
 	int rc;
 
 	svmt_clear_detail();
@@ -442,7 +457,8 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 		goto fail;
 	}
 	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);
-	rc = root_open(ns->dirfd, objname, ns->root_name, o, ns, &st, &hdr);
+	rc = root_open(ns->dirfd, objname, ns->root_name, o, ns, &st, &hdr,
+		       &created);
 	if (rc < 0)
 		goto fail;
 	ns->rootfd = rc;
@@ -479,6 +495,11 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 	*out = ns;
 	return 0;
 fail:
+	/* A namespace made by this call for nothing is taken back. */
+	if (created && ns->rootfd >= 0 &&
+	    fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == ns->dev && st.st_ino == ns->ino)
+		unlinkat(ns->dirfd, objname, 0);
 	ns_free(ns);
 	return rc;
 }
@@ -609,7 +630,8 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 	int fd;
 
 	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	fd = openat(ns->dirfd, objname, oflags | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns->dirfd, objname, oflags | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
 	if (fd < 0 && errno == ELOOP)
 		return svmt_fail(SVMT_ECORRUPT, "'%s' is a symbolic link", name);
 	if (fd < 0)

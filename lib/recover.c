@@ -41,6 +41,24 @@ emit(const struct emitter *em, int kind, const char *region, pid_t pid,
 	em->fn(&ev, em->arg);
 }
 
+static void emit_space(const struct emitter *em, int kind,
+		       const struct svmt_extent *x, int fixed, int error)
+{
+	char detail[160];
+	struct svmt_event ev = {
+		.kind = kind, .region = "", .addr = x->start, .len = x->len,
+		.fixed = fixed, .error = error, .detail = detail,
+	};
+
+	if (!em->fn)
+		return;
+	snprintf(detail, sizeof(detail), "%s (0x%" PRIx64 "+0x%" PRIx64 ")%s",
+		 kind == SVMT_EV_SPACE_LEAK ? "address space lost or given twice"
+					    : "directory index inconsistent",
+		 x->start, x->len, fixed ? ": rebuilt from the entries" : "");
+	em->fn(&ev, em->arg);
+}
+
 /* Is @name among @names (all when nnames is 0)?  Marks it seen. */
 static bool wanted(const char *name, const char *const *names, size_t nnames,
 		   bool *seen)
@@ -272,12 +290,6 @@ out:
 	return rc;
 }
 
-static const char *leak_words(int kind)
-{
-	return kind == SVMT_EV_SPACE_LEAK ? "address space lost or given twice"
-					  : "directory index inconsistent";
-}
-
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
@@ -299,10 +311,8 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 	d.r = copy;
 	d.g = &ns->g;
 	kind = svmt_dir_check(&d, &bad);
-	if (kind) {
-		emit(em, kind, "", 0, 0, 0, 0, "%s (0x%" PRIx64 "+0x%" PRIx64 ")",
-		     leak_words(kind), bad.start, bad.len);
-	}
+	if (kind)
+		emit_space(em, kind, &bad, 0, 0);
 	free(copy);
 	rc = svmt_list(ns, &v, &n);
 	if (rc)
@@ -394,11 +404,15 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		svmt_fail(SVMT_ECORRUPT, "object disagrees with the directory");
 		emit_corrupt(em, ref->name, SVMT_ECORRUPT);
 	} else {
+		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
+
 		rc = svmt_lock_acquire(&h->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
-				       svmt_region_repair,
-				       &(struct svmt_rctx){ h, hdr.max_clients },
-				       &rec);
-		if (!rc) {
+				       svmt_region_repair, &rc_ctx, &rec);
+		if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(&h->lock)) {
+			svmt_region_repair(&rc_ctx);
+			emit(em, SVMT_EV_DEAD_LOCK_OWNER, ref->name, 0, 0, 1, 0,
+			     "region lock was not recoverable: reinitialised");
+		} else if (!rc) {
 			if (rec)
 				emit_lock(em, ref->name, rec, 1);
 			svmt_lock_release(&h->lock);
@@ -489,6 +503,17 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		goto out;
 	}
 	rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, &rec);
+	if (rc == SVMT_ENOTRECOVERABLE) {
+		rc = svmt_lock_reinit(&ns->r->lock);
+		if (!rc)
+			rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL);
+		if (!rc) {
+			emit(&em, SVMT_EV_DEAD_LOCK_OWNER, "", 0, 0, 1, 0,
+			     "namespace lock was not recoverable: reinitialised");
+			rec = 0;
+			rc = svmt_dir_rebuild(&d, dropped_entry, &em);
+		}
+	}
 	if (rc)
 		goto out;
 	if (rec)
@@ -496,9 +521,7 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 	kind = svmt_dir_check(&d, &bad);
 	if (kind) {
 		rc = svmt_dir_rebuild(&d, dropped_entry, &em);
-		emit(&em, kind, "", 0, 0, !rc, rc, "%s (0x%" PRIx64 "+0x%" PRIx64
-		     ")%s", leak_words(kind), bad.start, bad.len,
-		     rc ? "" : ": rebuilt from the entries");
+		emit_space(&em, kind, &bad, !rc, rc);
 	}
 	rc = entries(&d, &v, &n);
 	if (!rc) {

@@ -135,7 +135,7 @@ static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
 	struct svmt_region *r;
 
 	for (r = ns->regions; r; r = r->next)
-		if (!strcmp(r->name, name))
+		if (!r->inherited && !strcmp(r->name, name))
 			return r;
 	return NULL;
 }
@@ -145,7 +145,8 @@ static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
 	struct svmt_region *r;
 
 	for (r = ns->regions; r; r = r->next)
-		if (base < r->base + r->size && r->base < base + size)
+		if (!r->inherited && base < r->base + r->size &&
+		    r->base < base + size)
 			return true;
 	return false;
 }
@@ -205,20 +206,16 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	uint64_t maplen = out ? c->size : c->data_off;
 	struct svmt_dirent *e;
 	struct timespec now;
-	bool named, linked = false;
+	char tmpname[SVMT_TMPNAME_MAX];
+	bool linked = false;
 	int fd, rc;
 
 	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	fd = svmt_create_file(ns->dirfd, objname, o->mode, &named);
-	if (fd == -EEXIST) { /* left by a dead creator: we hold the claim */
-		unlinkat(ns->dirfd, objname, 0);
-		fd = svmt_create_file(ns->dirfd, objname, o->mode, &named);
-	}
+	fd = svmt_create_file(ns->dirfd, objname, o->mode, tmpname);
 	if (fd < 0) {
 		rc = fd;
 		goto fail;
 	}
-	linked = named;
 	rc = 0;
 	if ((o->owner != (uid_t)-1 || o->group != (gid_t)-1) &&
 	    fchown(fd, o->owner, o->group) < 0)
@@ -264,16 +261,14 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	if (rc)
 		goto fail;
 	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
-	if (!named) {
-		rc = svmt_link_tmpfile(fd, ns->dirfd, objname);
-		if (rc == -EEXIST) { /* a dead creator's file */
-			unlinkat(ns->dirfd, objname, 0);
-			rc = svmt_link_tmpfile(fd, ns->dirfd, objname);
-		}
-		if (rc)
-			goto fail;
-		linked = true;
+	rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
+	if (rc == -EEXIST) { /* a dead creator's file: we hold the claim */
+		unlinkat(ns->dirfd, objname, 0);
+		rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
 	}
+	if (rc)
+		goto fail;
+	linked = true;
 	rc = svmt_ns_lock(ns, SVMT_TAG_CREATE, NULL);
 	if (rc)
 		goto fail;
@@ -307,8 +302,7 @@ fail_nolock:
 		else
 			munmap(h, maplen);
 	}
-	if (fd >= 0)
-		close(fd);
+	svmt_discard_file(fd, ns->dirfd, tmpname);
 	return rc;
 }
 
@@ -331,9 +325,11 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	if (fd < 0)
 		return fd;
 	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
-	if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
-		    hdr.generation != seen->generation))
-		rc = -EAGAIN;
+	if (!rc && hdr.generation != seen->generation)
+		rc = -EAGAIN; /* replaced since we looked */
+	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size))
+		rc = svmt_fail(SVMT_ECORRUPT, "object of '%s' disagrees with "
+			       "the directory", name);
 	if (!rc && o && o->size && svmt_page_up(o->size) != hdr.data_size)
 		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64
 			       " bytes, not %" PRIu64, name, hdr.data_size,
@@ -473,7 +469,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		svmt_ns_unlock(ns);
 		if (create && (o->flags & SVMT_REGION_EXCL))
 			return svmt_fail(-EEXIST, "region '%s' exists", name);
-		rc = region_attach(ns, name, &seen, create ? o : NULL, out);
+		rc = region_attach(ns, name, &seen, o, out);
 		if (rc != -EAGAIN || ++tries > 8)
 			return rc == -EAGAIN ? svmt_fail(-EBUSY, "region '%s' "
 							 "keeps changing", name)
@@ -512,18 +508,6 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	r = find_local(ns, nm);
 	if (r && (o->flags & SVMT_REGION_EXCL) && (o->flags & SVMT_REGION_CREATE)) {
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
-	} else if (r && r->inherited) { /* a fork() child attaches for real */
-		rc = rlock(r->h, r->max_clients, SVMT_TAG_OPEN, ns->timeout_ms,
-			   NULL);
-		if (!rc) {
-			rc = svmt_clients_add(r->h, r->max_clients, svmt_self());
-			svmt_lock_release(&r->h->lock);
-		}
-		if (!rc) {
-			r->inherited = false;
-			r->refs++;
-			*out = r;
-		}
 	} else if (r) {
 		r->refs++;
 		*out = r;
@@ -577,7 +561,8 @@ static int region_detach(struct svmt_region *r)
 	int rc = 0;
 
 	if (r->inherited) { /* the parent's registration is not ours */
-		svmt_space_unmap(r->base, r->size);
+		if (!overlaps_local(ns, r->base, r->size))
+			svmt_space_unmap(r->base, r->size);
 		return 0;
 	}
 	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);

@@ -83,6 +83,8 @@ int svmt_lock_init(struct svmt_shlock *l);
 int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		      int (*repair)(void *ctx), void *ctx, pid_t *recovered);
 void svmt_lock_release(struct svmt_shlock *l);
+/* Make a lock left not recoverable usable again (nobody may hold it). */
+int svmt_lock_reinit(struct svmt_shlock *l);
 const char *svmt_tag_name(uint32_t tag);
 
 /* ------------------------------------------------------------------- layout */
@@ -257,10 +259,16 @@ static inline struct svmt_dir svmt_ns_dir(struct svmt_ns *ns)
 
 /* Sleep a little; false once @timeout_ms (<0: never) has passed. */
 bool svmt_wait_step(int *waited_ms, int timeout_ms);
-/* An unnamed file in @dirfd (or @name with O_EXCL where O_TMPFILE is not
- * supported: *named is then true).  Returns an fd or a negative error. */
-int svmt_create_file(int dirfd, const char *name, mode_t mode, bool *named);
-int svmt_link_tmpfile(int fd, int dirfd, const char *name);
+/* Build an object unseen: an O_TMPFILE, or a temporary name in tmpname
+ * (empty for O_TMPFILE).  Returns an fd or a negative error. */
+#define SVMT_TMPNAME_MAX 160
+int svmt_create_file(int dirfd, const char *objname, mode_t mode,
+		     char tmpname[SVMT_TMPNAME_MAX]);
+/* Link a built object into place (clearing tmpname): -EEXIST if the name
+ * is taken. */
+int svmt_publish_file(int fd, int dirfd, char *tmpname, const char *objname);
+/* Close @fd (if >= 0) and remove its temporary name (if any). */
+void svmt_discard_file(int fd, int dirfd, const char *tmpname);
 /* posix_fallocate: -ENOSPC with a detail when the directory is full. */
 int svmt_fallocate(int fd, uint64_t size);
 /* After fork(), in the child: mark inherited region handles. */

@@ -24,9 +24,9 @@
  *  - Handles may be used from several threads, but not concurrently on the
  *    same handle unless a function says so.
  *  - After fork() the child keeps the parent's mappings but is not a client:
- *    it calls svmt_ns_open() and svmt_region_open() again to attach (which
- *    registers it), and closing an inherited handle unmaps without touching
- *    the parent's registration.
+ *    it calls svmt_region_open() again to attach (which registers it and
+ *    gives it a handle of its own); closing a handle inherited from the
+ *    parent never touches the parent's registration.
  */
 #ifndef SVMTOOL_H
 #define SVMTOOL_H

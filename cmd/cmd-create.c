@@ -1,0 +1,283 @@
+/*
+ * cmd-create.c - svmtool create: make a persistent region
+ */
+#include "svmtool-cmd.h"
+
+#include <argtable2.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+	"svmtool create NAME -s SIZE [-m MODE] [--owner USER] [--group GROUP]\n"
+	"                      [--exist-ok] [--base ADDR] [--span SIZE] "
+	"[--capacity N]";
+static const char what[] =
+	"Create a persistent region of SIZE bytes (K, M, G, T suffixes) and "
+	"print its\nname, base and size.  The region stays until 'svmtool "
+	"unmap' removes it.\n--base, --span and --capacity (and -m and --group) "
+	"also apply to the namespace\nwhen this creates it.";
+
+struct create_args {
+	const char *name;
+	const char *size_arg;
+	struct svmt_ns_opts nso;
+	struct svmt_region_opts ro;
+};
+
+static int parse_id(const char *s, int group, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (group) {
+		struct group *gr = getgrnam(s);
+
+		if (gr) {
+			*out = gr->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v >= (unsigned)-1)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Fill @a from the options; 0 or a usage status. */
+static int get_args(struct create_args *a, struct arg_str *size,
+		    struct arg_str *mode, struct arg_str *owner,
+		    struct arg_str *group, struct arg_str *base,
+		    struct arg_str *span, struct arg_str *capacity)
+{
+	uint64_t v;
+	unsigned id;
+	char *end;
+
+	if (cli_parse_size("create", "size", size->sval[0], &a->ro.size) < 0)
+		return CLI_EXIT_USAGE;
+	if (mode->count) {
+		unsigned long m = strtoul(mode->sval[0], &end, 8);
+
+		if (mode->sval[0][0] < '0' || mode->sval[0][0] > '7' || *end ||
+		    m > 07777)
+			return cli_usage("create", "invalid mode '%s': expected "
+					 "octal, e.g. 0660", mode->sval[0]);
+		a->ro.mode = a->nso.mode = (mode_t)m;
+		a->ro.flags |= SVMT_REGION_EXACT_MODE;
+	}
+	if (owner->count) {
+		if (parse_id(owner->sval[0], 0, &id) < 0)
+			return cli_usage("create", "unknown user '%s'",
+					 owner->sval[0]);
+		a->ro.owner = id;
+	}
+	if (group->count) {
+		if (parse_id(group->sval[0], 1, &id) < 0)
+			return cli_usage("create", "unknown group '%s'",
+					 group->sval[0]);
+		a->ro.group = a->nso.group = id;
+	}
+	if (base->count) {
+		if (cli_parse_size("create", "base address", base->sval[0],
+				   &v) < 0)
+			return CLI_EXIT_USAGE;
+		if (v % 4096)
+			return cli_usage("create", "invalid base address '%s': "
+					 "not page aligned", base->sval[0]);
+		a->nso.base = v;
+	}
+	if (span->count) {
+		if (cli_parse_size("create", "span", span->sval[0], &v) < 0)
+			return CLI_EXIT_USAGE;
+		if (v % 4096)
+			return cli_usage("create", "invalid span '%s': not a "
+					 "multiple of the page size", span->sval[0]);
+		a->nso.span = v;
+	}
+	if (capacity->count) {
+		unsigned long c = strtoul(capacity->sval[0], &end, 10);
+
+		if (capacity->sval[0][0] < '1' || capacity->sval[0][0] > '9' ||
+		    *end || c > SVMT_MAX_CAPACITY)
+			return cli_usage("create", "invalid capacity '%s': "
+					 "expected 1 to %u", capacity->sval[0],
+					 SVMT_MAX_CAPACITY);
+		a->nso.capacity = (uint32_t)c;
+	}
+	return 0;
+}
+
+/* The region exists with another size: say both. */
+static int report_size_clash(svmt_ns *ns, const struct create_args *a)
+{
+	struct svmt_region_info *ri;
+	const struct svmt_region_info *r;
+	size_t n;
+	char buf[32];
+	int err = svmt_list(ns, &ri, &n);
+
+	if (err < 0)
+		return cli_fail(SVMT_ESIZE, "create", a->name);
+	r = cli_find_info(ri, n, a->name);
+	if (r)
+		cli_warn("cannot create '%s': region exists with size %s, not %s",
+			 a->name, cli_size_str(r->data_size, 0, buf, sizeof(buf)),
+			 a->size_arg);
+	else
+		cli_fail(SVMT_ESIZE, "create", a->name);
+	svmt_list_free(ri, n);
+	return CLI_EXIT_FAIL;
+}
+
+/* Print what exists now under the name. */
+static int print_created(svmt_ns *ns, const char *name)
+{
+	struct svmt_region_info *ri;
+	const struct svmt_region_info *r;
+	size_t n;
+	int err = svmt_list(ns, &ri, &n);
+
+	if (err < 0)
+		return cli_fail(err, "list", name);
+	r = cli_find_info(ri, n, name);
+	err = r ? cli_print_region_line(r) : 0;
+	svmt_list_free(ri, n);
+	if (!r) /* removed already */
+		return cli_not_found("list", name);
+	return err < 0 ? cli_fail(err, "list", name) : CLI_EXIT_OK;
+}
+
+static int span_error(const struct create_args *a, uint64_t span)
+{
+	char buf[32];
+
+	return cli_usage("create", "invalid size '%s': larger than the "
+			 "namespace's address span (%s)", a->size_arg,
+			 cli_size_str(span, 0, buf, sizeof(buf)));
+}
+
+/* -m applies exactly to a namespace made here too: no umask then. */
+static int open_new_ns(const struct create_args *a, svmt_ns **ns)
+{
+	int exact = (a->ro.flags & SVMT_REGION_EXACT_MODE) != 0;
+	mode_t old = exact ? umask(0) : 0;
+	int err = svmt_ns_open(&a->nso, ns);
+
+	if (exact)
+		umask(old);
+	return err;
+}
+
+static int do_create(struct create_args *a)
+{
+	struct svmt_ns_info info;
+	svmt_ns *ns;
+	uint64_t span;
+	int err, ret;
+
+	/* Check the size against the span before making a new namespace. */
+	a->nso.flags &= ~(unsigned)SVMT_NS_CREATE;
+	err = svmt_ns_open(&a->nso, &ns);
+	if (err == -ENOENT) {
+		span = a->nso.span ? a->nso.span : SVMT_DEFAULT_SPAN;
+		if (a->ro.size >= span)
+			return span_error(a, span);
+		a->nso.flags |= SVMT_NS_CREATE;
+		err = open_new_ns(a, &ns);
+	}
+	if (err == -EINVAL) { /* --base, --span or --capacity */
+		cli_fail(err, "create", a->name);
+		return cli_see_help("create");
+	}
+	if (err < 0)
+		return cli_fail(err, "create", a->name);
+	err = svmt_ns_info(ns, &info);
+	if (err < 0) {
+		ret = cli_fail(err, "create", a->name);
+		goto out;
+	}
+	if (a->ro.size >= info.span) {
+		ret = span_error(a, info.span);
+		goto out;
+	}
+	err = svmt_region_open(ns, a->name, &a->ro, NULL);
+	if (err == SVMT_ESIZE)
+		ret = report_size_clash(ns, a);
+	else if (err < 0)
+		ret = cli_fail(err, "create", a->name);
+	else
+		ret = print_created(ns, a->name);
+out:
+	svmt_ns_close(ns);
+	return ret;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct arg_lit *help = arg_lit0("h", "help", "show this help");
+	struct arg_str *size = arg_str1("s", "size", "SIZE",
+					"size of the data area");
+	struct arg_str *mode = arg_str0("m", "mode", "MODE",
+					"permissions, octal, applied exactly "
+					"(default 0600 less the umask)");
+	struct arg_str *owner = arg_str0(NULL, "owner", "USER",
+					 "owner (default: you)");
+	struct arg_str *group = arg_str0(NULL, "group", "GROUP",
+					 "group (default: yours)");
+	struct arg_lit *exist_ok = arg_lit0(NULL, "exist-ok",
+					    "succeed if it exists with this size");
+	struct arg_str *base = arg_str0(NULL, "base", "ADDR",
+					"new namespace: first address of its span");
+	struct arg_str *span = arg_str0(NULL, "span", "SIZE",
+					"new namespace: size of its address span");
+	struct arg_str *capacity = arg_str0(NULL, "capacity", "N",
+					    "new namespace: how many regions it holds");
+	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
+	struct arg_end *end = arg_end(5);
+	void *table[] = { help, size, mode, owner, group, exist_ok, base, span,
+			  capacity, name, end };
+	const int n = (int)(sizeof(table) / sizeof(table[0]));
+	struct create_args a;
+	int ret;
+
+	if (arg_nullcheck(table)) {
+		cli_warn("out of memory");
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	ret = cli_parse(argc, argv, table, n, usage, what);
+	if (ret >= 0)
+		goto out;
+	memset(&a, 0, sizeof(a));
+	a.name = name->sval[0];
+	a.size_arg = size->sval[0];
+	ret = cli_check_name("create", a.name);
+	if (ret)
+		goto out;
+	cli_ns_opts(&a.nso, SVMT_NS_CREATE | SVMT_NS_NOATTACH);
+	svmt_region_opts_init(&a.ro);
+	a.ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT;
+	if (!exist_ok->count)
+		a.ro.flags |= SVMT_REGION_EXCL;
+	ret = get_args(&a, size, mode, owner, group, base, span, capacity);
+	if (ret)
+		goto out;
+	ret = do_create(&a);
+out:
+	arg_freetable(table, (size_t)n);
+	return ret;
+}

@@ -1,0 +1,357 @@
+#!/usr/bin/env bats
+# svmtool create
+
+load helper
+
+@test "create makes a persistent region and prints name, base and size" {
+	run --separate-stderr svmtool create foo -s 16M
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '^foo: base va 0x[0-9a-f]{16} size 0x1001000 \(16 mb\)$'
+	assert_file_exists "$(object foo)"
+	assert_file_exists "$(object)"
+	run --separate-stderr svmtool list -n -o NAME,STATE,FLAGS,DATA -b foo
+	assert_output --regexp '^foo +ready +persistent +16777216$'
+}
+
+@test "create does not attach: no client is left registered" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool list -n -o CLIENTS foo
+	assert_output --regexp '^ *0$'
+}
+
+@test "the size takes suffixes and hex" {
+	local spec bytes k=0
+	while read -r spec bytes; do
+		k=$((k + 1))
+		run --separate-stderr svmtool create "r$k" -s "$spec"
+		assert_success
+		run --separate-stderr svmtool list -n -b -o DATA "r$k"
+		assert_output --regexp "^ *$bytes\$"
+	done <<-EOF
+		4096 4096
+		8K 8192
+		12KiB 12288
+		1M 1048576
+		2MiB 2097152
+		0x3000 12288
+		0X2000 8192
+		0x1M 1048576
+	EOF
+	[ "$k" -eq 8 ]
+}
+
+@test "G and T suffixes (checked through the span, without allocating)" {
+	local spec human k=0
+	while read -r spec human; do
+		k=$((k + 1))
+		run --separate-stderr svmtool -R "span$k" create r -s 4K --span "$spec"
+		assert_success
+		# a region as large as the span cannot fit: the message shows it
+		run --separate-stderr svmtool -R "span$k" create big -s "$spec"
+		assert_usage_error "larger than the namespace's address span ($human)"
+	done <<-EOF
+		1G 1G
+		2GiB 2G
+		1T 1T
+		3TiB 3T
+		0x40000000 1G
+		1536M 1.5G
+	EOF
+	[ "$k" -eq 6 ]
+}
+
+@test "the size is rounded up to whole pages" {
+	svmtool create odd -s 1000
+	run --separate-stderr svmtool list -n -b -o DATA odd
+	assert_output --regexp '^ *4096$'
+}
+
+@test "bad sizes are usage errors that name the size" {
+	for s in abc 1Q 0 -1 +1 ' 1' 1.5M 1KB 1k 0x 99999999999999999999 \
+		0xffffffffffffffffff 16777216T ''; do
+		run --separate-stderr svmtool create foo -s "$s"
+		assert_usage_error "invalid size '$s'"
+	done
+	assert_file_not_exists "$(object foo)"
+}
+
+@test "size zero says it must be greater than zero" {
+	run --separate-stderr svmtool create foo -s 0
+	assert_usage_error "invalid size '0': must be greater than zero"
+}
+
+@test "a size beyond 64 bits says too large" {
+	run --separate-stderr svmtool create foo -s 99999999999999999999
+	assert_usage_error "invalid size '99999999999999999999': too large"
+	run --separate-stderr svmtool create foo -s 16777216T
+	assert_usage_error "invalid size '16777216T': too large"
+}
+
+@test "a size beyond the namespace's span is a usage error" {
+	run --separate-stderr svmtool create foo -s 65G
+	assert_usage_error "invalid size '65G': larger than the namespace's address span (64G)"
+	# and no namespace was made for it
+	assert_file_not_exists "$(object)"
+	svmtool create small -s 4K --span 1M
+	run --separate-stderr svmtool create foo -s 2M
+	assert_usage_error "invalid size '2M': larger than the namespace's address span (1M)"
+}
+
+@test "a size that fits the span but not the free space fails with 1" {
+	svmtool create a -s 512K --span 1M
+	run --separate-stderr svmtool create b -s 768K
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot create 'b': no free address space"
+}
+
+@test "the size is mandatory" {
+	run --separate-stderr svmtool create foo
+	assert_usage_error "missing option --size"
+}
+
+@test "-s without a value is a usage error" {
+	run --separate-stderr svmtool create foo -s
+	assert_usage_error "option '-s' requires an argument"
+	run --separate-stderr svmtool create foo --size
+	assert_usage_error "option '--size' requires an argument"
+}
+
+@test "the name is mandatory" {
+	run --separate-stderr svmtool create -s 4K
+	assert_usage_error "missing NAME"
+}
+
+@test "one name only" {
+	run --separate-stderr svmtool create a b -s 4K
+	assert_usage_error "unexpected argument 'b'"
+}
+
+@test "-s twice is a usage error" {
+	run --separate-stderr svmtool create foo -s 4K -s 8K
+	assert_usage_error "option '--size' given more than once"
+}
+
+@test "an unknown option is a usage error naming it" {
+	run --separate-stderr svmtool create foo -s 4K -x
+	assert_usage_error "unknown option '-x'"
+	assert_stderr "svmtool: unknown option '-x'
+see 'svmtool create --help'"
+	run --separate-stderr svmtool create foo -s 4K --bogus
+	assert_usage_error "unknown option '--bogus'"
+	run --separate-stderr svmtool create foo -s 4K --exist-ok=yes
+	assert_usage_error "option '--exist-ok' takes no value"
+}
+
+@test "invalid names are usage errors" {
+	local long64 long63
+	long64=$(printf 'n%.0s' {1..64})
+	for n in a/b .. . '' "$long64" 'é' 'a b' 'a:b' '//a' '/'; do
+		run --separate-stderr svmtool create "$n" -s 4K
+		assert_usage_error "invalid region name '$n'"
+	done
+	run ls "$SVMTOOL_SHM_DIR"
+	assert_output ""
+}
+
+@test "a 63-character name and a leading slash are fine" {
+	local long63
+	long63=$(printf 'n%.0s' {1..63})
+	run --separate-stderr svmtool create "$long63" -s 4K
+	assert_success
+	assert_file_exists "$(object "$long63")"
+	run --separate-stderr svmtool create /slash -s 4K
+	assert_success
+	assert_output --regexp '^slash: '
+	assert_file_exists "$(object slash)"
+	run --separate-stderr svmtool create A-Z_a.z-09 -s 4K
+	assert_success
+}
+
+@test "an existing region fails with 1 and says so" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool create foo -s 4K
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot create 'foo': region exists"
+	run --separate-stderr svmtool create /foo -s 4K
+	assert_equal "$status" 1
+}
+
+@test "--exist-ok succeeds when the size matches and prints the region" {
+	run --separate-stderr svmtool create foo -s 8K
+	local first=$output
+	run --separate-stderr svmtool create foo -s 8K --exist-ok
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$first"
+	run --separate-stderr svmtool create foo -s 8192 --exist-ok
+	assert_success
+}
+
+@test "--exist-ok with another size fails with 1 and says both sizes" {
+	svmtool create foo -s 8K
+	run --separate-stderr svmtool create foo -s 16K --exist-ok
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot create 'foo': region exists with size 8K, not 16K"
+}
+
+@test "-m applies the mode exactly, whatever the umask" {
+	umask 077
+	svmtool create shared -s 4K -m 0666
+	run stat -c %a "$(object shared)"
+	assert_output "666"
+	svmtool create grp -s 4K --mode 640
+	run stat -c %a "$(object grp)"
+	assert_output "640"
+	run --separate-stderr svmtool list -n -o NAME,PERMS
+	assert_line --regexp '^grp +rw-r----- *$'
+	assert_line --regexp '^shared +rw-rw-rw- *$'
+}
+
+@test "-m applies exactly to a namespace made with the region" {
+	umask 077
+	svmtool create shared -s 4K -m 0660
+	run stat -c %a "$(object)"
+	assert_output "660"
+	# an existing namespace keeps its mode
+	svmtool create other -s 4K -m 0600
+	run stat -c %a "$(object)"
+	assert_output "660"
+}
+
+@test "the default mode is 0600 less the umask" {
+	umask 022
+	svmtool create priv -s 4K
+	run stat -c %a "$(object priv)"
+	assert_output "600"
+}
+
+@test "bad modes are usage errors" {
+	for m in 999 abc 8 -1 10000 ''; do
+		run --separate-stderr svmtool create foo -s 4K -m "$m"
+		assert_usage_error "invalid mode '$m'"
+	done
+}
+
+@test "--owner and --group set the owner (needs root)" {
+	need_root
+	svmtool create foo -s 4K --owner nobody --group nogroup
+	run stat -c '%U %G %a' "$(object foo)"
+	assert_output "nobody nogroup 600"
+	svmtool create bar -s 4K --owner 65534 --group 65534
+	run stat -c '%u %g' "$(object bar)"
+	assert_output "65534 65534"
+	# the namespace stays the creator's
+	run stat -c '%u' "$(object)"
+	assert_output "0"
+}
+
+@test "a region made for another user is theirs to map (needs root)" {
+	need_root
+	umask 0
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	svmtool create foo -s 4K -m 0660 --owner nobody
+	chmod 0666 "$(object)"
+	run --separate-stderr svmtool_nobody map foo
+	assert_success
+	assert_output --regexp '^foo: base va '
+	run --separate-stderr svmtool_nobody list -n -o NAME,OWNER,STATE foo
+	assert_output --regexp '^foo +nobody +ready *$'
+}
+
+@test "an unknown user or group is a usage error" {
+	run --separate-stderr svmtool create foo -s 4K --owner no-such-user-x
+	assert_usage_error "unknown user 'no-such-user-x'"
+	run --separate-stderr svmtool create foo -s 4K --group no-such-group-x
+	assert_usage_error "unknown group 'no-such-group-x'"
+}
+
+@test "--base and --span shape a new namespace" {
+	run --separate-stderr svmtool create foo -s 4K --base 0x200000000000 --span 1G
+	assert_success
+	assert_output --regexp '^foo: base va 0x0000200000[0-9a-f]{6} '
+	run --separate-stderr svmtool list -n -o BASE foo
+	assert_output --regexp '^0x0000200000[0-9a-f]{6}$'
+	# the span is 1G now
+	run --separate-stderr svmtool create bar -s 2G
+	assert_usage_error "address span (1G)"
+}
+
+@test "--base and --span are ignored for an existing namespace" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool create bar -s 4K --base 0x200000000000
+	assert_success
+	refute_output --partial "0x0000200000"
+}
+
+@test "a base that is not page aligned is a usage error" {
+	run --separate-stderr svmtool create foo -s 4K --base 0x200000000001
+	assert_usage_error "invalid base address '0x200000000001': not page aligned"
+	run --separate-stderr svmtool create foo -s 4K --base xyz
+	assert_usage_error "invalid base address 'xyz'"
+}
+
+@test "a span that is not a page multiple is a usage error" {
+	run --separate-stderr svmtool create foo -s 4K --span 5000
+	assert_usage_error "invalid span '5000': not a multiple of the page size"
+	run --separate-stderr svmtool create foo -s 4K --span 0
+	assert_usage_error "invalid span '0'"
+}
+
+@test "a base or span the library rejects is a usage error, no namespace made" {
+	run --separate-stderr svmtool create foo -s 4K --base 0xfff000000000000 --span 1G
+	assert_usage_error "cannot create 'foo': invalid argument: bad span"
+	assert_file_not_exists "$(object)"
+	run --separate-stderr svmtool create foo -s 4K --span 8K
+	assert_usage_error "cannot create 'foo': invalid argument: span 0x2000 too small"
+	assert_file_not_exists "$(object)"
+}
+
+@test "--capacity limits the number of regions" {
+	svmtool create r1 -s 4K --capacity 2
+	svmtool create r2 -s 4K
+	run --separate-stderr svmtool create r3 -s 4K
+	assert_equal "$status" 1
+	assert_stderr_regex "^svmtool: cannot create 'r3': region directory full"
+}
+
+@test "bad capacities are usage errors" {
+	for c in 0 abc -1 65537 1.5; do
+		run --separate-stderr svmtool create foo -s 4K --capacity "$c"
+		assert_usage_error "invalid capacity '$c'"
+	done
+	run --separate-stderr svmtool create foo -s 4K --capacity ''
+	assert_usage_error "option '--capacity' requires an argument"
+	run --separate-stderr svmtool create foo -s 4K --capacity=
+	assert_usage_error "option '--capacity' requires an argument"
+}
+
+@test "create in a directory the user cannot write is permission denied" {
+	need_root
+	svmtool create foo -s 4K
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	run --separate-stderr svmtool_nobody create bar -s 4K
+	assert_equal "$status" 4
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot create 'bar': permission denied"
+}
+
+@test "create in a namespace owned by another user is refused" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool_nobody create theirs -s 4K
+	run --separate-stderr svmtool create mine -s 4K
+	assert_equal "$status" 4
+	assert_stderr_regex "^svmtool: cannot create 'mine': object owned by an untrusted user"
+}
+
+@test "create over a corrupt namespace object fails with 1" {
+	echo garbage >"$(object)"
+	run --separate-stderr svmtool create foo -s 4K
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot create 'foo': corrupt object"
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# svmtool map
+
+load helper
+
+@test "map prints name, base and size and detaches when it exits" {
+	svmtool create foo -s 16M
+	run --separate-stderr svmtool map foo
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '^foo: base va 0x[0-9a-f]{16} size 0x1001000 \(16 mb\)$'
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS foo
+	assert_output --regexp '^foo +0 +0$'
+}
+
+@test "map prints the same line as create" {
+	run --separate-stderr svmtool create foo -s 64K
+	local created=$output
+	run --separate-stderr svmtool map /foo
+	assert_success
+	assert_output "$created"
+}
+
+@test "map of a missing region exits 3" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool map nope
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot map 'nope': no such region"
+}
+
+@test "map in a missing namespace exits 3" {
+	run --separate-stderr svmtool map nope
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'nope': no such region"
+}
+
+@test "map needs exactly one name" {
+	run --separate-stderr svmtool map
+	assert_usage_error "missing NAME"
+	run --separate-stderr svmtool map a b
+	assert_usage_error "unexpected argument 'b'"
+}
+
+@test "map rejects invalid names" {
+	for n in a/b .. '' "$(printf 'm%.0s' {1..64})" 'é'; do
+		run --separate-stderr svmtool map "$n"
+		assert_usage_error "invalid region name '$n'"
+	done
+}
+
+@test "map rejects unknown options" {
+	run --separate-stderr svmtool map foo --bogus
+	assert_usage_error "unknown option '--bogus'"
+	run --separate-stderr svmtool map foo -f
+	assert_usage_error "unknown option '-f'"
+	run --separate-stderr svmtool map foo --hold=yes
+	assert_usage_error "option '--hold' takes no value"
+}
+
+@test "map --hold prints a ready line and stays attached" {
+	svmtool create foo -s 4K
+	start_holder foo
+	run cat "$HOLDER_OUT"
+	assert_line --index 0 --regexp '^foo: base va 0x[0-9a-f]{16} size 0x2000 \(8 kb\)$'
+	assert_line --index 1 "foo: ready, holding as pid $HOLDER_PID until SIGINT, SIGTERM or SIGHUP"
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS,PIDS foo
+	assert_output --regexp "^foo +1 +0 +$HOLDER_PID\$"
+}
+
+@test "map --hold does not stop at the end of its input" {
+	svmtool create foo -s 4K
+	start_holder foo
+	sleep 0.3
+	kill -0 "$HOLDER_PID"
+}
+
+@test "map --hold detaches cleanly on SIGTERM, SIGINT and SIGHUP" {
+	svmtool create foo -s 4K
+	for sig in TERM INT HUP; do
+		start_holder foo
+		kill -s "$sig" "$HOLDER_PID"
+		wait_exit "$HOLDER_PID"
+		assert_equal "$WAIT_STATUS" 0
+		run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS foo
+		assert_output --regexp '^foo +0 +0$'
+	done
+}
+
+@test "two holders are two clients" {
+	svmtool create foo -s 4K
+	start_holder foo
+	local first=$HOLDER_PID
+	start_holder foo
+	run --separate-stderr svmtool list -n -o CLIENTS,PIDS foo
+	assert_output --regexp "^ *2 +($first,$HOLDER_PID|$HOLDER_PID,$first)\$"
+}
+
+@test "a holder killed with SIGKILL leaves a ghost" {
+	svmtool create foo -s 4K
+	start_holder foo
+	kill_holder "$HOLDER_PID"
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS,PIDS foo
+	assert_output --regexp "^foo +1 +1 +$HOLDER_PID\$"
+	run --separate-stderr svmtool list -v foo
+	assert_line "  1 client, pids: $HOLDER_PID(dead)"
+}
+
+@test "map works with --timeout 0" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool -T 0 map foo
+	assert_success
+}
+
+@test "a span that clashes with the process's mappings names the mapping" {
+	setarch "$(uname -m)" -R true 2>/dev/null || skip "setarch -R not usable"
+	# Without address randomisation a PIE binary loads at 0x555555554000.
+	svmtool create foo -s 4K --base 0x555555000000 --span 0x10000000
+	run --separate-stderr setarch "$(uname -m)" -R timeout 20 "$SVMTOOL" map foo
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'foo': address range 0x555555000000-0x555565000000 in use by .*svmtool"
+}
+
+@test "map of a corrupt region fails with 1" {
+	svmtool create foo -s 4K
+	corrupt_region foo
+	run --separate-stderr svmtool map foo
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot map 'foo': corrupt object: bad magic"
+}
+
+@test "map of a truncated region object fails with 1" {
+	svmtool create foo -s 4K
+	: >"$(object foo)"
+	run --separate-stderr svmtool map foo
+	assert_equal "$status" 1
+	assert_stderr_regex "^svmtool: cannot map 'foo': corrupt object"
+}
+
+@test "map in a corrupt namespace fails with 1" {
+	svmtool create foo -s 4K
+	head -c 4096 /dev/urandom >"$(object)"
+	run --separate-stderr svmtool map foo
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'foo': corrupt object"
+}
+
+@test "map without read access is permission denied" {
+	need_root
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool_nobody map foo
+	assert_equal "$status" 4
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'foo': permission denied"
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	run --separate-stderr svmtool_nobody map foo
+	assert_equal "$status" 4
+	assert_stderr "svmtool: cannot map 'foo': permission denied"
+}
+
+@test "map refuses a namespace owned by an untrusted user" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool_nobody create foo -s 4K
+	run --separate-stderr svmtool map foo
+	assert_equal "$status" 4
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'foo': object owned by an untrusted user"
+}
+
+@test "map gives up after --timeout while a live process holds the lock: exit 5" {
+	svmtool create foo -s 4K
+	freeze_at svmt_clients_add map foo
+	for t in 0.3 0; do
+		run --separate-stderr svmtool -T "$t" map foo
+		assert_equal "$status" 5
+		assert_equal "$output" ""
+		assert_stderr "svmtool: cannot map 'foo': timed out: lock held by pid $FROZEN_PID (open)"
+	done
+}
+
+@test "map of a region being created waits, then exits 5" {
+	svmtool create other -s 4K
+	freeze_at svmt_fallocate create foo -s 4K
+	run --separate-stderr svmtool -T 0.3 map foo
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot map 'foo': timed out: region 'foo' is being created by pid $FROZEN_PID"
+	# the others can be used meanwhile
+	run --separate-stderr svmtool -T 0.3 map other
+	assert_success
+}
+
+@test "map of a region whose creator died exits 3" {
+	svmtool create other -s 4K # the namespace exists: the region is frozen
+	freeze_at svmt_fallocate create foo -s 4K
+	thaw_kill
+	run --separate-stderr svmtool -T 0.3 map foo
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot map 'foo': no such region"
+}

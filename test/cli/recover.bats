@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# svmtool recover
+
+load helper
+
+@test "recover without a namespace does nothing and exits 0" {
+	for dry in "" --dry-run; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool recover $dry
+		assert_success
+		assert_equal "$output" ""
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "recover in a shm directory that does not exist exits 3" {
+	run --separate-stderr svmtool --shm-dir "$SVMTOOL_SHM_DIR/nope" recover
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': .*nope"
+}
+
+@test "recover NAME without a namespace exits 3" {
+	run --separate-stderr svmtool recover foo
+	assert_equal "$status" 3
+	assert_stderr "svmtool: cannot recover 'foo': no such region"
+}
+
+@test "recover of a healthy namespace prints nothing and exits 0" {
+	svmtool create foo -s 4K
+	start_holder foo
+	for dry in --dry-run ""; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool recover $dry
+		assert_success
+		assert_equal "$output" ""
+		assert_equal "$stderr" ""
+	done
+	run --separate-stderr svmtool list -n -o NAME,STATE,CLIENTS
+	assert_output --regexp '^foo +ready +1$'
+}
+
+@test "recover --dry-run reports a directory entry without object, exit 6" {
+	svmtool create foo -s 4K
+	svmtool create gone -s 4K
+	rm "$(object gone)"
+	sleep 0.05
+	local before
+	before=$(shm_snapshot)
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "gone: directory entry without an object"
+	assert_equal "$stderr" ""
+	assert_equal "$(shm_snapshot)" "$before"
+}
+
+@test "recover removes a directory entry without object" {
+	svmtool create foo -s 4K
+	svmtool create gone -s 4K
+	rm "$(object gone)"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "gone: removed directory entry without an object"
+	run --separate-stderr svmtool list -n -o NAME,STATE
+	assert_output --regexp '^foo +ready$'
+	run --separate-stderr svmtool recover --dry-run
+	assert_success
+	assert_output ""
+	# its name and addresses can be used again
+	run --separate-stderr svmtool create gone -s 4K
+	assert_success
+}
+
+@test "recover re-enters an orphan object whose addresses are free" {
+	svmtool create foo -s 4K
+	make_orphan stray 8K
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "stray: object not in the directory"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "stray: object re-entered in the directory"
+	run --separate-stderr svmtool list -n -b -o NAME,STATE,DATA stray
+	assert_output --regexp '^stray +ready +8192$'
+}
+
+@test "recover removes an orphan object whose addresses are taken" {
+	svmtool create foo -s 4K
+	make_orphan stray
+	svmtool create taker -s 4K
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output --regexp '^stray: removed object not in the directory'
+	assert_file_not_exists "$(object stray)"
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "foo
+taker"
+}
+
+@test "recover reports corrupt objects, leaves them and exits 1" {
+	svmtool create good -s 4K
+	svmtool create victim -s 4K
+	corrupt_region victim
+	echo garbage >"$(object bad)"
+	run --separate-stderr svmtool recover
+	assert_equal "$status" 1
+	assert_line "victim: corrupt object left alone: bad magic"
+	assert_line --regexp '^bad: corrupt object left alone: region object truncated'
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" ""
+	assert_file_exists "$(object victim)"
+	assert_file_exists "$(object bad)"
+	run --separate-stderr svmtool list -n -o NAME,STATE good
+	assert_output --regexp '^good +ready$'
+}
+
+@test "recover --dry-run reports corrupt objects with exit 6, changing nothing" {
+	svmtool create good -s 4K
+	svmtool create victim -s 4K
+	corrupt_region victim
+	echo garbage >"$(object bad)"
+	head -c 8192 /dev/urandom >"$(object noise)"
+	sleep 0.05
+	local before
+	before=$(shm_snapshot)
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_line "victim: corrupt object: bad magic"
+	assert_line --regexp '^bad: corrupt object: region object truncated'
+	assert_line "noise: corrupt object: bad magic"
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(shm_snapshot)" "$before"
+}
+
+@test "recover NAME handles only that region" {
+	svmtool create a -s 4K
+	svmtool create b -s 4K
+	rm "$(object a)" "$(object b)"
+	run --separate-stderr svmtool recover --dry-run b
+	assert_equal "$status" 6
+	assert_output "b: directory entry without an object"
+	run --separate-stderr svmtool recover /b
+	assert_success
+	assert_output "b: removed directory entry without an object"
+	run --separate-stderr svmtool list -n -o NAME,STATE
+	assert_output --regexp '^a +missing$'
+}
+
+@test "recover with a missing name handles the others, then exits 3" {
+	svmtool create a -s 4K
+	rm "$(object a)"
+	run --separate-stderr svmtool recover nope a
+	assert_equal "$status" 3
+	assert_output "a: removed directory entry without an object"
+	assert_stderr "svmtool: cannot recover 'nope': no such region"
+	run --separate-stderr svmtool recover --dry-run nope
+	assert_equal "$status" 3
+	assert_output ""
+}
+
+@test "recover rejects invalid names and unknown options" {
+	for n in a/b .. '' "$(printf 'r%.0s' {1..64})" 'é'; do
+		run --separate-stderr svmtool recover "$n"
+		assert_usage_error "invalid region name '$n'"
+	done
+	run --separate-stderr svmtool recover --bogus
+	assert_usage_error "unknown option '--bogus'"
+	run --separate-stderr svmtool recover -n
+	assert_usage_error "unknown option '-n'"
+	run --separate-stderr svmtool recover --dry-run=1
+	assert_usage_error "option '--dry-run' takes no value"
+}
+
+@test "recover does not touch ghosts (scan's business)" {
+	svmtool create foo -s 4K
+	start_holder foo
+	kill_holder "$HOLDER_PID"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output ""
+	run --separate-stderr svmtool list -n -o GHOSTS foo
+	assert_output --regexp '^ *1$'
+}
+
+@test "recover of a truncated namespace object fails with 1" {
+	svmtool create foo -s 4K
+	echo garbage >"$(object)"
+	for dry in --dry-run ""; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool -T 0.2 recover $dry
+		assert_equal "$status" 1
+		assert_equal "$output" ""
+		assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': corrupt object"
+	done
+}
+
+@test "recover keeps a namespace object full of noise" {
+	svmtool create foo -s 4K
+	head -c 8192 /dev/urandom >"$(object)"
+	local sum
+	sum=$(md5sum <"$(object)")
+	run --separate-stderr svmtool -T 0.2 recover
+	assert_equal "$status" 1
+	assert_stderr_regex "corrupt object"
+	assert_file_exists "$(object)"
+	assert_equal "$(md5sum <"$(object)")" "$sum"
+}
+
+@test "recover without access is permission denied" {
+	need_root
+	svmtool create foo -s 4K
+	for dry in "" --dry-run; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool_nobody recover $dry
+		assert_equal "$status" 4
+		assert_equal "$output" ""
+		assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': permission denied"
+	done
+}
+
+@test "recover refuses a namespace owned by an untrusted user" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool_nobody create foo -s 4K
+	run --separate-stderr svmtool recover
+	assert_equal "$status" 4
+	assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': object owned by an untrusted user"
+}
+
+@test "recover removes a region half-created by a dead process" {
+	svmtool create other -s 4K
+	freeze_at svmt_fallocate create foo -s 4K
+	# a live creator is not a problem
+	run --separate-stderr svmtool recover --dry-run
+	assert_success
+	assert_output ""
+	thaw_kill
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "foo: half-created by dead pid $FROZEN_PID"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "foo: removed region half-created by dead pid $FROZEN_PID"
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "other"
+	run --separate-stderr svmtool create foo -s 4K
+	assert_success
+}
+
+@test "recover releases a region lock held by a dead process" {
+	svmtool create foo -s 4K
+	freeze_at svmt_clients_add map foo
+	thaw_kill
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "foo: region lock held by dead pid $FROZEN_PID"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "foo: region lock held by dead pid $FROZEN_PID recovered"
+	run --separate-stderr svmtool list -n -o NAME,LOCK
+	assert_output --regexp '^foo +free$'
+}
+
+@test "recover releases the namespace lock held by a dead process" {
+	svmtool create foo -s 4K
+	freeze_at svmt_lock_release create bar -s 4K
+	thaw_kill
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "namespace $SVMTOOL_ROOT: namespace lock held by dead pid $FROZEN_PID"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "namespace $SVMTOOL_ROOT: namespace lock held by dead pid $FROZEN_PID recovered"
+	run --separate-stderr svmtool -T 0.3 create bar -s 4K
+	assert_success
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# svmtool unmap
+
+load helper
+
+@test "unmap removes a region silently" {
+	svmtool create foo -s 4K
+	svmtool create bar -s 4K
+	run --separate-stderr svmtool unmap foo
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" ""
+	assert_file_not_exists "$(object foo)"
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "bar"
+}
+
+@test "unmap frees the address space for a new region" {
+	svmtool create a -s 512K --span 1M
+	run --separate-stderr svmtool create b -s 512K
+	assert_equal "$status" 1
+	svmtool unmap a
+	run --separate-stderr svmtool create b -s 512K
+	assert_success
+}
+
+@test "unmap takes several names" {
+	for n in a b c; do svmtool create "$n" -s 4K >/dev/null; done
+	run --separate-stderr svmtool unmap a /c
+	assert_success
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "b"
+}
+
+@test "unmap needs a name" {
+	run --separate-stderr svmtool unmap
+	assert_usage_error "missing NAME"
+}
+
+@test "unmap of a missing region exits 3" {
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool unmap nope
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot unmap 'nope': no such region"
+}
+
+@test "unmap without a namespace exits 3 for every name" {
+	run --separate-stderr svmtool unmap a b
+	assert_equal "$status" 3
+	assert_stderr "svmtool: cannot unmap 'a': no such region
+svmtool: cannot unmap 'b': no such region"
+}
+
+@test "unmap processes every name and exits with the first failure" {
+	svmtool create a -s 4K
+	svmtool create busy -s 4K
+	svmtool create c -s 4K
+	start_holder busy
+	run --separate-stderr svmtool unmap a nope busy c
+	assert_equal "$status" 3
+	assert_stderr "svmtool: cannot unmap 'nope': no such region
+svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "busy"
+	svmtool create a -s 4K
+	run --separate-stderr svmtool unmap busy nope a
+	assert_equal "$status" 5
+	run --separate-stderr svmtool list -n -o NAME
+	assert_output "busy"
+}
+
+@test "unmap refuses a region with a live client: exit 5" {
+	svmtool create foo -s 4K
+	start_holder foo
+	run --separate-stderr svmtool unmap foo
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot unmap 'foo': 1 live client (pid $HOLDER_PID); use --force"
+	assert_file_exists "$(object foo)"
+}
+
+@test "unmap names every live client" {
+	svmtool create foo -s 4K
+	start_holder foo
+	local p1=$HOLDER_PID
+	start_holder foo
+	local p2=$HOLDER_PID
+	run --separate-stderr svmtool unmap foo
+	assert_equal "$status" 5
+	assert_stderr_regex "^svmtool: cannot unmap 'foo': 2 live clients \\(pids ($p1 $p2|$p2 $p1)\\); use --force\$"
+}
+
+@test "ghosts do not keep a region" {
+	svmtool create foo -s 4K
+	start_holder foo
+	kill_holder "$HOLDER_PID"
+	run --separate-stderr svmtool unmap foo
+	assert_success
+	assert_file_not_exists "$(object foo)"
+}
+
+@test "unmap --force removes a region with live clients, who keep their mapping" {
+	svmtool create foo -s 4K
+	start_holder foo
+	run --separate-stderr svmtool unmap --force foo
+	assert_success
+	assert_equal "$stderr" ""
+	assert_file_not_exists "$(object foo)"
+	run --separate-stderr svmtool list foo
+	assert_equal "$status" 3
+	# the holder is still there and detaches cleanly
+	kill -0 "$HOLDER_PID"
+	kill -TERM "$HOLDER_PID"
+	wait_exit "$HOLDER_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
+@test "-f is --force" {
+	svmtool create foo -s 4K
+	start_holder foo
+	run --separate-stderr svmtool unmap -f foo
+	assert_success
+}
+
+@test "unmap of a corrupt region needs --force" {
+	svmtool create victim -s 4K
+	corrupt_region victim
+	run --separate-stderr svmtool unmap victim
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot unmap 'victim': corrupt object"
+	assert_stderr_regex "--force"
+	assert_file_exists "$(object victim)"
+	run --separate-stderr svmtool unmap --force victim
+	assert_success
+	assert_file_not_exists "$(object victim)"
+}
+
+@test "unmap of a region whose object is missing drops the entry" {
+	svmtool create gone -s 4K
+	rm "$(object gone)"
+	run --separate-stderr svmtool unmap gone
+	assert_success
+	run --separate-stderr svmtool list gone
+	assert_equal "$status" 3
+}
+
+@test "unmap rejects invalid names before removing anything" {
+	svmtool create ok -s 4K
+	for n in a/b .. '' "$(printf 'u%.0s' {1..64})" 'é'; do
+		run --separate-stderr svmtool unmap ok "$n"
+		assert_usage_error "invalid region name '$n'"
+	done
+	assert_file_exists "$(object ok)"
+}
+
+@test "unmap rejects unknown options" {
+	run --separate-stderr svmtool unmap foo --bogus
+	assert_usage_error "unknown option '--bogus'"
+	run --separate-stderr svmtool unmap -x foo
+	assert_usage_error "unknown option '-x'"
+	run --separate-stderr svmtool unmap --force=yes foo
+	assert_usage_error "option '--force' takes no value"
+}
+
+@test "unmap without write access is permission denied" {
+	need_root
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool_nobody unmap foo
+	assert_equal "$status" 4
+	assert_equal "$output" ""
+	assert_stderr_regex "^svmtool: cannot unmap 'foo': permission denied"
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	run --separate-stderr svmtool_nobody unmap foo
+	assert_equal "$status" 4
+	assert_stderr "svmtool: cannot unmap 'foo': permission denied"
+	assert_file_exists "$(object foo)"
+}
+
+@test "unmap refuses a namespace owned by an untrusted user" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool_nobody create foo -s 4K
+	run --separate-stderr svmtool unmap foo
+	assert_equal "$status" 4
+	assert_stderr_regex "^svmtool: cannot unmap 'foo': object owned by an untrusted user"
+	assert_file_exists "$(object foo)"
+}
+
+@test "unmap in a truncated namespace fails with 1" {
+	svmtool create foo -s 4K
+	echo garbage >"$(object)"
+	run --separate-stderr svmtool -T 0.2 unmap foo
+	assert_equal "$status" 1
+	assert_stderr_regex "^svmtool: cannot unmap 'foo': corrupt object"
+	assert_file_exists "$(object foo)"
+}
+
+@test "unmap of a region being created is busy: exit 5" {
+	svmtool create other -s 4K # the namespace exists: the region is frozen
+	freeze_at svmt_fallocate create foo -s 4K
+	run --separate-stderr svmtool -T 0.3 unmap foo
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot unmap 'foo': busy: region 'foo' is being created by pid $FROZEN_PID"
+}
+
+@test "unmap waits at most --timeout for a held lock: exit 5" {
+	svmtool create foo -s 4K
+	freeze_at svmt_clients_add map foo
+	run --separate-stderr svmtool -T 0.3 unmap foo
+	assert_equal "$status" 5
+	assert_stderr "svmtool: cannot unmap 'foo': timed out: lock held by pid $FROZEN_PID (open)"
+}

@@ -1,0 +1,234 @@
+/*
+ * test-format.c - svmt_format_region: the 2009 format_svm_region layout,
+ * 64-bit clean, checked against exact expected strings
+ */
+#include "testlib.h"
+
+static struct svmt_client_info two_clients[2] = {
+	{ 4242, 1000, 1 },
+	{ 5151, 2000, 0 },
+};
+
+/* The example of the header comment. */
+static void example(struct svmt_region_info *ri)
+{
+	memset(ri, 0, sizeof *ri);
+	snprintf(ri->name, sizeof ri->name, "vpe-api");
+	ri->state = SVMT_STATE_READY;
+	ri->base = 0x130026000ULL;
+	ri->size = 0x1021000ULL;
+	ri->data_base = 0x130027000ULL;
+	ri->data_size = 0x1020000ULL;
+	ri->user_ctx = 0;
+	ri->generation = 1;
+	ri->flags = SVMT_RF_PERSISTENT;
+	ri->mode = 0600;
+	ri->nclients = 2;
+	ri->nghosts = 1;
+	ri->clients = two_clients;
+}
+
+static void check_format(const struct svmt_region_info *ri, unsigned flags, const char *want)
+{
+	char *got = NULL;
+	int rc = svmt_format_region(ri, flags, &got);
+	if (rc)
+		fail_msg("svmt_format_region: %d (%s)", rc, svmt_strerror(rc));
+	assert_non_null(got);
+	if (strcmp(got, want)) {
+		print_error("expected:\n%s", want);
+		print_error("got:\n%s", got);
+		free(got);
+		fail_msg("format differs");
+	}
+	free(got);
+}
+
+static void test_format_example_terse(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	check_format(&ri, 0,
+		     "vpe-api: base va 0x0000000130026000 size 0x1021000 (16 mb)\n"
+		     "  user_ctx 0x0, generation 1\n"
+		     "  2 clients, pids: 4242 5151(dead)\n"
+		     "  lock: free\n");
+}
+
+static void test_format_example_verbose(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	check_format(&ri, SVMT_FORMAT_VERBOSE,
+		     "vpe-api: base va 0x0000000130026000 size 0x1021000 (16 mb)\n"
+		     "  user_ctx 0x0, generation 1\n"
+		     "  flags: 0x1 PERSISTENT\n"
+		     "  data_base 0x0000000130027000 data_size 0x1020000\n"
+		     "  2 clients, pids: 4242 5151(dead)\n"
+		     "  lock: free\n"
+		     "  VM in use:\n"
+		     "    0x0000000130026000 - 0x0000000131046fff (16516k)\n");
+}
+
+/* High addresses and sizes above 4 GiB: nothing truncated to 32 bits. */
+static void test_format_is_64_bit_clean(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	snprintf(ri.name, sizeof ri.name, "big");
+	ri.base = 0x7f0012345000ULL;
+	ri.size = 0x140001000ULL;          /* 5 GiB + 4 KiB */
+	ri.data_base = 0x7f0012346000ULL;
+	ri.data_size = 0x140000000ULL;
+	ri.user_ctx = 0xdeadbeef00000001ULL;
+	ri.generation = 0x100000000ULL;
+	check_format(&ri, SVMT_FORMAT_VERBOSE,
+		     "big: base va 0x00007f0012345000 size 0x140001000 (5120 mb)\n"
+		     "  user_ctx 0xdeadbeef00000001, generation 4294967296\n"
+		     "  flags: 0x1 PERSISTENT\n"
+		     "  data_base 0x00007f0012346000 data_size 0x140000000\n"
+		     "  2 clients, pids: 4242 5151(dead)\n"
+		     "  lock: free\n"
+		     "  VM in use:\n"
+		     "    0x00007f0012345000 - 0x00007f0152345fff (5242884k)\n");
+}
+
+static void test_format_small_size_in_kb(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	snprintf(ri.name, sizeof ri.name, "small");
+	ri.base = 0x130000000ULL;
+	ri.size = 0x3000;
+	ri.data_base = 0x130001000ULL;
+	ri.data_size = 0x2000;
+	ri.nclients = 1;
+	ri.nghosts = 0;
+	ri.clients = two_clients; /* the first one: 4242, alive */
+	check_format(&ri, SVMT_FORMAT_VERBOSE,
+		     "small: base va 0x0000000130000000 size 0x3000 (12 kb)\n"
+		     "  user_ctx 0x0, generation 1\n"
+		     "  flags: 0x1 PERSISTENT\n"
+		     "  data_base 0x0000000130001000 data_size 0x2000\n"
+		     "  1 client, pids: 4242\n"
+		     "  lock: free\n"
+		     "  VM in use:\n"
+		     "    0x0000000130000000 - 0x0000000130002fff (12k)\n");
+}
+
+static void test_format_lock_held_names_the_holder(void **state)
+{
+	struct svmt_region_info ri;
+	char *s = NULL, *line;
+	(void)state;
+	example(&ri);
+	ri.lock.owner = 31337;
+	ri.lock.owner_alive = 1;
+	ri.lock.tag = SVMT_TAG_USER | 7;
+	assert_ok(svmt_format_region(&ri, 0, &s));
+	line = strstr(s, "  lock: ");
+	assert_non_null(line);
+	assert_true(strncmp(line, "  lock: free", 12) != 0);
+	assert_non_null(strstr(line, "31337"));
+	free(s);
+	/* a dead holder is marked as such */
+	ri.lock.owner_alive = 0;
+	assert_ok(svmt_format_region(&ri, 0, &s));
+	line = strstr(s, "  lock: ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "31337"));
+	assert_non_null(strstr(line, "dead"));
+	free(s);
+}
+
+static void test_format_flags_zero_and_non_verbose_lines(void **state)
+{
+	struct svmt_region_info ri;
+	char *s = NULL;
+	(void)state;
+	example(&ri);
+	ri.flags = 0;
+	assert_ok(svmt_format_region(&ri, SVMT_FORMAT_VERBOSE, &s));
+	assert_non_null(strstr(s, "\n  flags: 0x0"));
+	assert_null(strstr(s, "PERSISTENT"));
+	free(s);
+	/* terse output has no flags, data or VM lines */
+	assert_ok(svmt_format_region(&ri, 0, &s));
+	assert_null(strstr(s, "flags:"));
+	assert_null(strstr(s, "data_base"));
+	assert_null(strstr(s, "VM in use"));
+	assert_int_equal(s[strlen(s) - 1], '\n');
+	free(s);
+}
+
+static void test_format_non_ready_states_do_not_crash(void **state)
+{
+	const int states[] = { SVMT_STATE_INIT, SVMT_STATE_CORRUPT, SVMT_STATE_MISSING,
+			       SVMT_STATE_ORPHAN, 99 };
+	(void)state;
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+		struct svmt_region_info ri;
+		char *s = NULL;
+		memset(&ri, 0, sizeof ri);
+		snprintf(ri.name, sizeof ri.name, "odd");
+		ri.state = states[i];
+		ri.error = SVMT_ECORRUPT;
+		snprintf(ri.detail, sizeof ri.detail, "bad magic");
+		assert_ok(svmt_format_region(&ri, SVMT_FORMAT_VERBOSE, &s));
+		assert_non_null(s);
+		assert_int_equal(strncmp(s, "odd", 3), 0);
+		assert_int_equal(s[strlen(s) - 1], '\n');
+		free(s);
+	}
+}
+
+/* A live region formats its real values. */
+static void test_format_of_listed_region(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = tl_ns_create(t);
+	struct svmt_region_opts o;
+	struct svmt_region_info *ri = NULL;
+	svmt_region *r = NULL;
+	size_t n = 0;
+	char *s = NULL, want[256];
+
+	tl_ropts(&o, 1 << 20, SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT);
+	assert_ok(svmt_region_open(ns, "live", &o, &r));
+	assert_ok(svmt_list(ns, &ri, &n));
+	assert_ok(svmt_format_region(&ri[0], SVMT_FORMAT_VERBOSE, &s));
+	snprintf(want, sizeof want, "live: base va 0x%016llx size 0x%llx (1 mb)\n",
+		 (unsigned long long)svmt_region_base(r),
+		 (unsigned long long)svmt_region_size(r));
+	assert_int_equal(strncmp(s, want, strlen(want)), 0);
+	snprintf(want, sizeof want, "  1 client, pids: %d\n", (int)getpid());
+	assert_non_null(strstr(s, want));
+	snprintf(want, sizeof want, "    0x%016llx - 0x%016llx (%lluk)\n",
+		 (unsigned long long)svmt_region_base(r),
+		 (unsigned long long)(svmt_region_base(r) + svmt_region_size(r) - 1),
+		 (unsigned long long)(svmt_region_size(r) >> 10));
+	assert_non_null(strstr(s, want));
+	free(s);
+	svmt_list_free(ri, n);
+	assert_ok(svmt_region_close(r));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_example_terse),
+		cmocka_unit_test(test_format_example_verbose),
+		cmocka_unit_test(test_format_is_64_bit_clean),
+		cmocka_unit_test(test_format_small_size_in_kb),
+		cmocka_unit_test(test_format_lock_held_names_the_holder),
+		cmocka_unit_test(test_format_flags_zero_and_non_verbose_lines),
+		cmocka_unit_test(test_format_non_ready_states_do_not_crash),
+		TL_TEST(test_format_of_listed_region),
+		TL_LEFTOVER_TEST,
+	};
+	return TL_RUN(tests);
+}
