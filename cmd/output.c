@@ -157,7 +157,7 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 	/* In JSON, sizes are numbers of bytes. */
 	int bytes = lo->bytes || lo->json;
 	/* Attributes of the object are unknown when it is missing. */
-	int noobj = ri->state == SVMT_STATE_MISSING;
+	int noobj = ri->state == SVMT_STATE_MISSING || ri->uid == (uid_t)-1;
 	const char *sep = lo->json ? "\n" : ",";
 	struct passwd *pw;
 	struct group *gr;
@@ -200,8 +200,8 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		else if (!ri->lock.owner_alive)
 			snprintf(buf, len, "%d(dead)", (int)ri->lock.owner);
 		else
-			snprintf(buf, len, "%d(%" PRIu32 ")",
-				 (int)ri->lock.owner, ri->lock.tag);
+			snprintf(buf, len, "%d(%s)", (int)ri->lock.owner,
+				 ri->lock.tag_name);
 		break;
 	case COL_STATE:
 		snprintf(buf, len, "%s", state_name(ri->state));

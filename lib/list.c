@@ -55,12 +55,19 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
 	uint32_t i, n;
 	int fd, rc;
 
+	{	/* What the file system says, trusted or not. */
+		char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+		svmt_objname(objname, sizeof(objname), ns->root_name, ri->name);
+		if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			ri->mode = st.st_mode & 07777;
+			ri->uid = st.st_uid;
+			ri->gid = st.st_gid;
+		}
+	}
 	fd = svmt_obj_open(ns, ri->name, O_RDONLY, &st);
 	if (fd < 0)
 		return fd;
-	ri->mode = st.st_mode & 07777;
-	ri->uid = st.st_uid;
-	ri->gid = st.st_gid;
 	rc = svmt_rhdr_read(fd, &st, ns->root_name, ri->name, &hdr);
 	if (!rc) {
 		buf = malloc(hdr.data_off);
@@ -95,6 +102,9 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
 	ri->creator = hdr.creator.pid;
 	ri->lock.owner = hdr.lock.owner_pid;
 	ri->lock.tag = hdr.lock.owner_tag;
+	if (ri->lock.owner)
+		snprintf(ri->lock.tag_name, sizeof(ri->lock.tag_name), "%s",
+			 svmt_tag_name(ri->lock.tag));
 	ri->lock.recoveries = hdr.lock.recoveries;
 	if (ri->lock.owner) {
 		struct svmt_ident o = { .pid = ri->lock.owner,
@@ -139,6 +149,8 @@ static int grow(struct svmt_region_info **v, size_t *n, size_t *cap)
 		*cap = nc;
 	}
 	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].uid = (uid_t)-1;
+	(*v)[*n].gid = (gid_t)-1;
 	return 0;
 }
 
@@ -223,6 +235,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			goto fail;
 		ri = &v[n++];
 		memcpy(ri->name, nm, sizeof(nm));
+		ri->in_directory = 1;
 		ri->base = e->base;
 		ri->size = e->size;
 		ri->generation = e->generation;
@@ -272,7 +285,8 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			ri->state = SVMT_STATE_ORPHAN;
 	}
 	rc = 0;
-	qsort(v, n, sizeof(*v), cmp_info);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_info);
 	*out = v;
 	*count = n;
 	v = NULL;

@@ -196,7 +196,7 @@ static int scan_dry(struct svmt_ns *ns, const char *const *names,
 
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
-		if (ri->state == SVMT_STATE_CORRUPT) {
+		if (ri->state == SVMT_STATE_CORRUPT && ri->in_directory) {
 			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
 			     "corrupt object: %s", ri->detail);
 			continue;
@@ -225,6 +225,12 @@ struct entref {
 	uint32_t state;
 };
 
+static int cmp_entref(const void *a, const void *b)
+{
+	return strcmp(((const struct entref *)a)->name,
+		      ((const struct entref *)b)->name);
+}
+
 static int entries(const struct svmt_dir *d, struct entref **out, size_t *n)
 {
 	struct svmt_dirent *s = svmt_dir_slots(d);
@@ -244,6 +250,8 @@ static int entries(const struct svmt_dir *d, struct entref **out, size_t *n)
 		v[k].state = st;
 		k++;
 	}
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_entref);
 	*out = v;
 	*n = k;
 	return 0;

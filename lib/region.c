@@ -680,7 +680,18 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		return rc;
 	e = svmt_dir_find(&d, nm);
 	if (!e) {
-		rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
+		char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+		/* An object outside the directory goes only when forced. */
+		svmt_objname(objname, sizeof(objname), ns->root_name, nm);
+		if (force && unlinkat(ns->dirfd, objname, 0) == 0)
+			rc = 0;
+		else if (!force && faccessat(ns->dirfd, objname, F_OK,
+					     AT_SYMLINK_NOFOLLOW) == 0)
+			rc = svmt_fail(-ENOENT, "region '%s' is not in the "
+				       "directory; only its object is left", nm);
+		else
+			rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
 		goto out;
 	}
 	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
@@ -699,12 +710,8 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		rc = svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
 			       "directory");
 	if (rc) {
-		if (!force) {
-			if (!svmt_errdetail()[0] || rc == SVMT_ECORRUPT)
-				svmt_fail(rc, "%s; use --force to remove it",
-					  svmt_strerror(rc));
+		if (!force)
 			goto out;
-		}
 		goto drop;
 	}
 	h = mmap(NULL, hdr.data_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

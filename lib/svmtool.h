@@ -280,7 +280,9 @@ enum svmt_remove_flags {
  * Remove region @name: frees its directory entry and address extent and
  * unlinks its object.  -EBUSY while live clients are attached (dead ones do
  * not count) unless SVMT_REMOVE_FORCE; attached processes keep their mapping
- * until they detach.  Works on a NOATTACH namespace.
+ * until they detach.  A corrupt or untrusted object is removed only with
+ * SVMT_REMOVE_FORCE, and so is an object that is not in the directory
+ * (-ENOENT otherwise).  Works on a NOATTACH namespace.
  */
 SVMT_EXPORT int svmt_region_remove(svmt_ns *ns, const char *name,
 				   unsigned flags);
@@ -304,6 +306,8 @@ struct svmt_client_info {
 struct svmt_lock_info {
 	pid_t owner;          /* 0: free */
 	uint32_t tag;         /* operation tag recorded by the owner */
+	char tag_name[16];    /* "create", "open", ..., "user" for
+				 svmt_region_lock(); "" when free */
 	int owner_alive;
 	uint32_t recoveries;  /* times a dead owner's lock was recovered */
 };
@@ -317,9 +321,10 @@ struct svmt_region_info {
 	uint64_t data_base, data_size;
 	uint64_t user_ctx, generation;
 	uint32_t flags;       /* enum svmt_region_rflags */
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
+	int in_directory;     /* the directory has an entry for it */
+	mode_t mode;          /* of the object; 0 when there is none */
+	uid_t uid;            /* (uid_t)-1 when there is no object */
+	gid_t gid;            /* (gid_t)-1 when there is no object */
 	int64_t ctime;        /* seconds since the epoch */
 	pid_t creator;        /* for INIT: the creating process */
 	int creator_alive;
@@ -403,10 +408,11 @@ SVMT_EXPORT int svmt_scan(svmt_ns *ns, const char *const *names, size_t nnames,
 			  unsigned flags, svmt_event_fn fn, void *arg);
 
 /**
- * Repair the namespace: locks held by dead owners, regions half-created by
- * dead creators, directory entries without objects, objects missing from
- * the directory (unlinked only when no process maps them), and address
- * space the allocator lost or gives twice.  Corrupt objects are reported and
+ * Repair the namespace: locks held by dead owners (or left not
+ * recoverable), regions half-created by dead creators, directory entries
+ * without objects, objects missing from the directory (entered again when
+ * their extent is free, otherwise unlinked unless a process maps them), and
+ * address space the allocator lost or gives twice.  Corrupt objects are reported and
  * left alone.  With SVMT_DRY_RUN it is a read-only consistency check.  With
  * @nnames > 0 only the named regions' problems are handled (plus the
  * namespace's own).  Returns 0 or a negative error code.

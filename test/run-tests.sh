@@ -19,11 +19,13 @@ trap 'rm -f "$log"' EXIT
 
 # Count TAP lines of $log.
 tally() {
-	local p f s
+	local p f s k
 	p=$(grep -cE '^ok ' "$log" | head -1)
+	# bats skips are "ok N # skip"; cmocka's are "not ok N # SKIP".
 	s=$(grep -cE '^ok .*# (skip|SKIP)' "$log" | head -1)
+	k=$(grep -cE '^not ok .*# (skip|SKIP)' "$log" | head -1)
 	f=$(grep -cE '^not ok ' "$log" | head -1)
-	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	pass=$((pass + p - s)) skip=$((skip + s + k)) fail=$((fail + f - k))
 }
 
 for part in "${parts[@]}"; do

@@ -529,7 +529,7 @@ print("ok")
 	freeze_at svmt_clients_add map foo
 	run --separate-stderr svmtool list -n -o NAME,LOCK
 	assert_success
-	assert_output --regexp "^foo +$FROZEN_PID\\([0-9]+\\)\$"
+	assert_output --regexp "^foo +$FROZEN_PID\\(open\\)\$"
 	run --separate-stderr svmtool list -v
 	assert_line "  lock: held by pid $FROZEN_PID (open)"
 	thaw_kill

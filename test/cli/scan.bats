@@ -170,7 +170,7 @@ region_with_ghost() {
 	assert_line --regexp '^victim +0 +corrupt$'
 }
 
-@test "scan --dry-run reports corrupt objects with exit 6, changing nothing" {
+@test "scan --dry-run reports corrupt regions with exit 6, changing nothing" {
 	region_with_ghost good
 	svmtool create victim -s 4K
 	corrupt_region victim
@@ -183,8 +183,9 @@ region_with_ghost() {
 	assert_equal "$status" 6
 	assert_line "good: dead client $GHOST"
 	assert_line "victim: corrupt object: bad magic"
-	assert_line --regexp "^bad: corrupt object: region object truncated"
-	assert_line "noise: corrupt object: bad magic"
+	# objects outside the directory are recover's business, as in a real scan
+	refute_line --partial "bad:"
+	refute_line --partial "noise:"
 	assert_equal "$(shm_snapshot)" "$before"
 }
 
