@@ -142,12 +142,12 @@ check-asan: deps
 	$(Q)B=build-asan test/run-tests.sh unit
 
 # Unit tests under valgrind: no invalid access, no leak.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --child-silent-after-fork=yes
 check-valgrind: deps
 	$(Q)test/deps.sh valgrind
 	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)B=$(B) RUNNER='valgrind -q --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite --child-silent-after-fork=yes' \
-		test/run-tests.sh unit
+	$(Q)B=$(B) RUNNER="$(VALGRIND)" test/run-tests.sh unit
 
 demo: all
 	$(Q)B=$(B) test/demo.sh
