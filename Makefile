@@ -53,7 +53,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
 
 .PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
-	check-asan check-valgrind deps demo bench install uninstall clean deb
+	check-asan check-valgrind deps demo bench fuzz install uninstall clean deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -152,6 +152,21 @@ check-valgrind: deps
 demo: all
 	$(Q)B=$(B) test/demo.sh
 
+# Coverage-guided fuzzing of object validation (clang's libFuzzer).
+FUZZ_SECONDS ?= 60
+fuzz: cmd
+	$(Q)test/deps.sh clang libclang-rt-14-dev
+	@mkdir -p $(B)/test/fuzz/corpus
+	$(say) FUZZ $(B)/test/fuzz/fuzz-objects
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-DSVMT_DEFAULT_BASE=0x500000000000ULL \
+		-o $(B)/test/fuzz/fuzz-objects test/fuzz/fuzz-objects.c $(LIB_SRCS) -pthread
+	$(Q)test/fuzz/seed.sh $(B)/test/fuzz/corpus $(CMD_BIN)
+	$(Q)$(B)/test/fuzz/fuzz-objects -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=200000 $(B)/test/fuzz/corpus; rc=$$?; \
+		rm -rf /dev/shm/svmt-fuzz.*; exit $$rc
+
 bench: lib $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
 
@@ -190,4 +205,4 @@ deb:
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
-	rm -rf build-asan
+	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Write a seed corpus for fuzz-objects into $1: a real namespace object and
+# region object, in the fuzzer's input format.  $2 is the svmtool binary.
+set -e
+out=$1 svmtool=$2
+tmp=$(mktemp -d /dev/shm/svmt-seed.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+"$svmtool" --shm-dir "$tmp" -R f create r -s 4K --capacity 4 >/dev/null
+root="$tmp/svmt:f"
+size=$(stat -c %s "$root")
+blocks=$((size / 64))
+{
+	printf "\\$(printf %o $((blocks / 256)))\\$(printf %o $((blocks % 256)))"
+	cat "$root" "$tmp/svmt:f:r"
+} >"$out/seed-real"
