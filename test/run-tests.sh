@@ -46,6 +46,7 @@ for part in "${parts[@]}"; do
 		[ -e "${files[0]}" ] || continue
 		echo "# cli: bats"
 		PATH="$top/$B/cmd:$PATH" SVMTOOL="$top/$B/cmd/svmtool" \
+			SVMT_HOLD="$top/$B/test/helpers/svmt-hold" \
 			bats --tap "${files[@]}" >"$log" 2>&1
 		cat "$log"
 		tally ;;

@@ -11,6 +11,8 @@ bats_load_library bats-assert
 bats_load_library bats-file
 
 SVMTOOL=${SVMTOOL:-svmtool}
+# test/helpers/svmt-hold (run-tests.sh sets it)
+SVMT_HOLD=${SVMT_HOLD:-$BATS_TEST_DIRNAME/../../${B:-.}/test/helpers/svmt-hold}
 EXPECTED=$BATS_TEST_DIRNAME/../expected
 
 common_setup() {
@@ -23,7 +25,6 @@ common_setup() {
 
 common_teardown() {
 	local pid
-	[ -z "${FREEZE_GDB:-}" ] || thaw_kill
 	while read -r pid; do
 		kill -9 "$pid" 2>/dev/null || true
 		{ wait "$pid"; } 2>/dev/null || true
@@ -168,41 +169,40 @@ make_orphan() {
 	cp "$saved" "$(object)"
 }
 
-# Run "svmtool ARGS..." under gdb, stopped at the first call of library
-# function $1 with whatever locks it holds there (a live lock owner, a region
-# being created...).  Internal functions: when one is renamed, the tests
-# that use it say "never reached".  Sets FROZEN_PID, the stopped svmtool.  thaw_kill then
-# kills it where it stands.  Skips when gdb cannot run here.
-freeze_at() {
-	local fn=$1 k
-	shift
-	command -v gdb >/dev/null || skip "gdb is not installed"
-	FREEZE_FLAG=$BATS_TEST_TMPDIR/frozen.$RANDOM
-	touch "$FREEZE_FLAG"
-	timeout 60 gdb -nx -batch -ex "break $fn" -ex run -ex 'info inferiors' \
-		-ex "shell touch $FREEZE_FLAG.ready" \
-		-ex "shell while [ -e $FREEZE_FLAG ]; do sleep 0.05; done" \
-		-ex kill --args "$SVMTOOL" "$@" </dev/null >"$FREEZE_FLAG.out" 2>&1 3>&- &
-	FREEZE_GDB=$!
-	for ((k = 0; k < 600; k++)); do
-		[ -e "$FREEZE_FLAG.ready" ] && break
-		kill -0 "$FREEZE_GDB" 2>/dev/null || break
+# Start "svmt-hold MODE ARGS..." (test/helpers/svmt-hold.c) on this test's
+# namespace and wait (at most 10 s) for its ready line.  It then holds, until
+# thaw_kill kills it -9 and leaves it held by a dead process:
+#   open-lock NAME    the lock of region NAME, as a process opening it holds
+#                     it (LOCK shows PID(open))
+#   region-lock NAME  the lock of region NAME, taken with svmt_region_lock()
+#                     (LOCK shows PID(user))
+#   ns-lock           the namespace lock
+#   init NAME SIZE    region NAME being created (STATE init), creating the
+#                     namespace if needed
+#   attach NAME       a client of region NAME
+# Sets FROZEN_PID, the holding process (also killed by teardown).
+freeze() {
+	local i
+	[ -x "$SVMT_HOLD" ] || fail "$SVMT_HOLD is not built (make tests)"
+	FREEZE_OUT=$BATS_TEST_TMPDIR/frozen.$RANDOM
+	: >"$FREEZE_OUT"
+	# fd 3 closed: bats waits for it.
+	"$SVMT_HOLD" --shm-dir "$SVMTOOL_SHM_DIR" --root "$SVMTOOL_ROOT" "$@" \
+		</dev/null >"$FREEZE_OUT" 2>"$FREEZE_OUT.err" 3>&- &
+	FROZEN_PID=$!
+	echo "$FROZEN_PID" >>"$HOLDERS_FILE"
+	for ((i = 0; i < 200; i++)); do
+		[ "$(<"$FREEZE_OUT")" = "ready $FROZEN_PID" ] && return 0
+		kill -0 "$FROZEN_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	if ! grep -Eq "^Breakpoint 1(\.[0-9]+)?, " "$FREEZE_FLAG.out"; then
-		if grep -qi "ptrace\|Operation not permitted" "$FREEZE_FLAG.out"; then
-			skip "gdb cannot trace processes here"
-		fi
-		cat "$FREEZE_FLAG.out" >&2
-		fail "svmtool $* never reached $fn"
-	fi
-	FROZEN_PID=$(sed -n 's/^\* *1 *process \([0-9]*\) .*/\1/p' "$FREEZE_FLAG.out")
-	[ -n "$FROZEN_PID" ] || fail "no pid for the frozen svmtool"
+	[ "$(<"$FREEZE_OUT")" = "ready $FROZEN_PID" ] && return 0
+	kill -9 "$FROZEN_PID" 2>/dev/null || true
+	wait_exit "$FROZEN_PID"
+	fail "svmt-hold $* not ready (status $WAIT_STATUS): $(cat "$FREEZE_OUT" "$FREEZE_OUT.err")"
 }
 
-# Kill the process freeze_at stopped (it dies holding what it held).
+# Kill -9 the process freeze started: it dies holding what it held.
 thaw_kill() {
-	rm -f "$FREEZE_FLAG"
-	wait_exit "$FREEZE_GDB"
-	FREEZE_GDB=
+	kill_holder "$FROZEN_PID"
 }

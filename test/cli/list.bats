@@ -526,7 +526,7 @@ print("ok")
 
 @test "LOCK shows a live holder as PID(tag) and a dead one as PID(dead)" {
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	run --separate-stderr svmtool list -n -o NAME,LOCK
 	assert_success
 	assert_output --regexp "^foo +$FROZEN_PID\\(open\\)\$"
@@ -539,9 +539,19 @@ print("ok")
 	assert_line --regexp "^ +\"lock\": \"$FROZEN_PID\\(dead\\)\"\$"
 }
 
+@test "LOCK shows a lock taken with svmt_region_lock() as PID(user)" {
+	svmtool create foo -s 4K
+	freeze region-lock foo
+	run --separate-stderr svmtool list -n -o NAME,LOCK
+	assert_success
+	assert_output --regexp "^foo +$FROZEN_PID\\(user\\)\$"
+	run --separate-stderr svmtool list -v foo
+	assert_line "  lock: held by pid $FROZEN_PID (user)"
+}
+
 @test "a region being created has STATE init, with its creator" {
-	svmtool create other -s 4K # the namespace exists: the region is frozen
-	freeze_at svmt_fallocate create foo -s 4K
+	svmtool create other -s 4K
+	freeze init foo 4K
 	run --separate-stderr svmtool list -n -o NAME,STATE
 	assert_success
 	assert_line --regexp '^foo +init$'
@@ -555,7 +565,7 @@ print("ok")
 
 @test "list does not wait for locks" {
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	run --separate-stderr svmtool -T 0 list
 	assert_success
 	assert_line --regexp '^foo '

@@ -174,7 +174,7 @@ load helper
 
 @test "map gives up after --timeout while a live process holds the lock: exit 5" {
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	for t in 0.3 0; do
 		run --separate-stderr svmtool -T "$t" map foo
 		assert_equal "$status" 5
@@ -185,7 +185,7 @@ load helper
 
 @test "map of a region being created waits, then exits 5" {
 	svmtool create other -s 4K
-	freeze_at svmt_fallocate create foo -s 4K
+	freeze init foo 4K
 	run --separate-stderr svmtool -T 0.3 map foo
 	assert_equal "$status" 5
 	assert_equal "$output" ""
@@ -196,8 +196,8 @@ load helper
 }
 
 @test "map of a region whose creator died exits 3" {
-	svmtool create other -s 4K # the namespace exists: the region is frozen
-	freeze_at svmt_fallocate create foo -s 4K
+	svmtool create other -s 4K
+	freeze init foo 4K
 	thaw_kill
 	run --separate-stderr svmtool -T 0.3 map foo
 	assert_equal "$status" 3

@@ -229,7 +229,7 @@ taker"
 
 @test "recover removes a region half-created by a dead process" {
 	svmtool create other -s 4K
-	freeze_at svmt_fallocate create foo -s 4K
+	freeze init foo 4K
 	# a live creator is not a problem
 	run --separate-stderr svmtool recover --dry-run
 	assert_success
@@ -249,7 +249,7 @@ taker"
 
 @test "recover releases a region lock held by a dead process" {
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	thaw_kill
 	run --separate-stderr svmtool recover --dry-run
 	assert_equal "$status" 6
@@ -263,7 +263,7 @@ taker"
 
 @test "recover releases the namespace lock held by a dead process" {
 	svmtool create foo -s 4K
-	freeze_at svmt_lock_release create bar -s 4K
+	freeze ns-lock
 	thaw_kill
 	run --separate-stderr svmtool recover --dry-run
 	assert_equal "$status" 6

@@ -229,7 +229,7 @@ region_with_ghost() {
 @test "scan of a region whose lock a live process holds: exit 5" {
 	region_with_ghost other
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	run --separate-stderr svmtool -T 0.3 scan
 	assert_equal "$status" 5
 	assert_line "foo: not scanned: lock held by pid $FROZEN_PID (open)"
@@ -242,12 +242,14 @@ region_with_ghost() {
 	start_holder foo
 	local ghost=$HOLDER_PID
 	kill_holder "$ghost"
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	thaw_kill
 	run --separate-stderr svmtool -T 0.3 scan
 	assert_success
 	assert_line "foo: region lock held by dead pid $FROZEN_PID recovered"
 	assert_line "foo: removed dead client $ghost"
+	# the lock holder was attached too
+	assert_line "foo: removed dead client $FROZEN_PID"
 	run --separate-stderr svmtool list -n -o LOCK,GHOSTS foo
 	assert_output --regexp '^free +0$'
 }

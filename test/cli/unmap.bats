@@ -198,8 +198,8 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 }
 
 @test "unmap of a region being created is busy: exit 5" {
-	svmtool create other -s 4K # the namespace exists: the region is frozen
-	freeze_at svmt_fallocate create foo -s 4K
+	svmtool create other -s 4K
+	freeze init foo 4K
 	run --separate-stderr svmtool -T 0.3 unmap foo
 	assert_equal "$status" 5
 	assert_equal "$output" ""
@@ -208,7 +208,7 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 
 @test "unmap waits at most --timeout for a held lock: exit 5" {
 	svmtool create foo -s 4K
-	freeze_at svmt_clients_add map foo
+	freeze open-lock foo
 	run --separate-stderr svmtool -T 0.3 unmap foo
 	assert_equal "$status" 5
 	assert_stderr "svmtool: cannot unmap 'foo': timed out: lock held by pid $FROZEN_PID (open)"
