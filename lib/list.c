@@ -100,16 +100,22 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
 	ri->flags = hdr.flags;
 	ri->ctime = hdr.ctime;
 	ri->creator = hdr.creator.pid;
-	ri->lock.owner = hdr.lock.owner_pid;
-	ri->lock.tag = hdr.lock.owner_tag;
-	if (ri->lock.owner)
-		snprintf(ri->lock.tag_name, sizeof(ri->lock.tag_name), "%s",
-			 svmt_tag_name(ri->lock.tag));
-	ri->lock.recoveries = hdr.lock.recoveries;
-	if (ri->lock.owner) {
-		struct svmt_ident o = { .pid = ri->lock.owner,
-					.start = hdr.lock.owner_start };
-		ri->lock.owner_alive = svmt_ident_alive(&o);
+	/* The user's lock; when it is free, whoever holds the bookkeeping. */
+	{
+		const struct svmt_shlock *l = hdr.lock.owner_pid ? &hdr.lock
+								  : &hdr.meta;
+
+		ri->lock.owner = l->owner_pid;
+		ri->lock.tag = l->owner_tag;
+		ri->lock.recoveries = hdr.lock.recoveries + hdr.meta.recoveries;
+		if (ri->lock.owner) {
+			struct svmt_ident o = { .pid = ri->lock.owner,
+						.start = l->owner_start };
+
+			ri->lock.owner_alive = svmt_ident_alive(&o);
+			snprintf(ri->lock.tag_name, sizeof(ri->lock.tag_name),
+				 "%s", svmt_tag_name(ri->lock.tag));
+		}
 	}
 	if (atomic_load(&hdr.state) != SVMT_RS_READY)
 		ri->state = SVMT_STATE_INIT;

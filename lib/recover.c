@@ -158,7 +158,7 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		emit_corrupt(em, name, rc);
 		return;
 	}
-	rc = svmt_lock_acquire(&h->lock, SVMT_TAG_SCAN, ns->timeout_ms,
+	rc = svmt_lock_acquire(&h->meta, SVMT_TAG_SCAN, ns->timeout_ms,
 			       svmt_region_repair,
 			       &(struct svmt_rctx){ h, hdr.max_clients }, &rec);
 	if (!rc) {
@@ -167,7 +167,7 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		svmt_clients_purge(h, hdr.max_clients, em->fn, em->arg, name);
 		left = h->nclients;
 		persistent = hdr.flags & SVMT_RF_PERSISTENT;
-		svmt_lock_release(&h->lock);
+		svmt_lock_release(&h->meta);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) && !persistent && !left &&
 		    !svmt_region_destroy_unused(ns, name, gen, h, &destroyed) &&
 		    destroyed)
@@ -369,13 +369,45 @@ static void dropped_entry(const struct svmt_dirent *e, void *arg)
 	     "invalid directory entry dropped");
 }
 
+/*
+ * Take and release a region lock so that a dead owner's is recovered, or a
+ * lock left not recoverable is made usable.  The user's lock is only tried:
+ * a live holder is left alone.
+ */
+static void recover_lock(struct svmt_ns *ns, const char *name,
+			 struct svmt_shlock *l, struct svmt_rctx *meta,
+			 const struct emitter *em)
+{
+	const char *what = "region lock"; /* either: one to the operator */
+	pid_t rec;
+	int rc = svmt_lock_acquire(l, SVMT_TAG_RECOVER,
+				   meta ? ns->timeout_ms : 0,
+				   meta ? svmt_region_repair : NULL, meta, &rec);
+
+	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(l)) {
+		if (meta)
+			svmt_region_repair(meta);
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, 0, 0, 1, 0,
+		     "%s was not recoverable: reinitialised", what);
+		return;
+	}
+	if (rc)
+		return; /* held by a live process */
+	if (rec > 0)
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, rec, 0, 1, 0,
+		     "%s held by dead pid %d recovered", what, (int)rec);
+	else if (rec)
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, 0, 0, 1, 0,
+		     "%s of a dead process recovered", what);
+	svmt_lock_release(l);
+}
+
 static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 			  const struct emitter *em)
 {
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_dirent *e = svmt_dir_find(&d, ref->name);
 	struct svmt_rhdr hdr, *h;
-	pid_t rec;
 	int rc;
 
 	if (!e)
@@ -414,17 +446,8 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	} else {
 		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
 
-		rc = svmt_lock_acquire(&h->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
-				       svmt_region_repair, &rc_ctx, &rec);
-		if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(&h->lock)) {
-			svmt_region_repair(&rc_ctx);
-			emit(em, SVMT_EV_DEAD_LOCK_OWNER, ref->name, 0, 0, 1, 0,
-			     "region lock was not recoverable: reinitialised");
-		} else if (!rc) {
-			if (rec)
-				emit_lock(em, ref->name, rec, 1);
-			svmt_lock_release(&h->lock);
-		}
+		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
+		recover_lock(ns, ref->name, &h->lock, NULL, em);
 	}
 	munmap(h, hdr.data_off);
 }

@@ -108,7 +108,7 @@ static int rlock(struct svmt_rhdr *h, uint32_t max, uint32_t tag, int timeout,
 {
 	struct svmt_rctx c = { h, max };
 
-	return svmt_lock_acquire(&h->lock, tag, timeout, svmt_region_repair, &c,
+	return svmt_lock_acquire(&h->meta, tag, timeout, svmt_region_repair, &c,
 				 recovered);
 }
 
@@ -251,7 +251,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	h->creator = *svmt_self();
 	snprintf(h->root, sizeof(h->root), "%s", ns->root_name);
 	snprintf(h->name, sizeof(h->name), "%s", name);
-	rc = svmt_lock_init(&h->lock);
+	rc = svmt_lock_init(&h->meta);
+	if (!rc)
+		rc = svmt_lock_init(&h->lock);
 	if (!rc && out)
 		rc = svmt_clients_add(h, c->max_clients, svmt_self());
 	if (!rc && o->init && o->init((char *)h + c->data_off, c->data_size,
@@ -362,7 +364,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		rc = -EAGAIN;
 	else
 		rc = svmt_clients_add(h, c.max_clients, svmt_self());
-	svmt_lock_release(&h->lock);
+	svmt_lock_release(&h->meta);
 	if (rc)
 		goto fail;
 	rc = new_handle(ns, name, h, &c, hdr.flags & SVMT_RF_PERSISTENT, out);
@@ -547,7 +549,7 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 		unlink_obj(ns, name);
 		*destroyed = true;
 	}
-	svmt_lock_release(&h->lock);
+	svmt_lock_release(&h->meta);
 out:
 	svmt_ns_unlock(ns);
 	return rc;
@@ -569,7 +571,7 @@ static int region_detach(struct svmt_region *r)
 	if (!rc) {
 		svmt_clients_del(r->h, r->max_clients, svmt_self());
 		left = r->h->nclients;
-		svmt_lock_release(&r->h->lock);
+		svmt_lock_release(&r->h->meta);
 		if (!r->persistent && left == 0)
 			rc = svmt_region_destroy_unused(ns, r->name,
 							r->generation, r->h,
@@ -644,7 +646,9 @@ const char *svmt_region_name(const svmt_region *r)
 int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 {
 	svmt_clear_detail();
-	return rlock(r->h, r->max_clients, tag | SVMT_TAG_USER, timeout_ms, NULL);
+	/* The data is the caller's: no bookkeeping to repair here. */
+	return svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
+				 NULL, NULL, NULL);
 }
 
 int svmt_region_unlock(svmt_region *r)
@@ -724,13 +728,13 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto out;
 	live = svmt_clients_live(h, hdr.max_clients, &first);
 	if (live && !force) {
-		svmt_lock_release(&h->lock);
+		svmt_lock_release(&h->meta);
 		rc = svmt_fail(-EBUSY, "%u live client%s (pid %d)", live,
 			       live == 1 ? "" : "s", (int)first);
 		goto out;
 	}
 	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
-	svmt_lock_release(&h->lock);
+	svmt_lock_release(&h->meta);
 drop:
 	svmt_dir_remove_entry(ns, e);
 	unlink_obj(ns, nm);

@@ -147,7 +147,8 @@ struct svmt_rhdr {
 	struct svmt_ident creator;
 	char root[SVMT_NAME_MAX + 1];
 	char name[SVMT_NAME_MAX + 1];
-	struct svmt_shlock lock;
+	struct svmt_shlock meta; /* bookkeeping: client table and state */
+	struct svmt_shlock lock; /* the user's: svmt_region_lock() */
 };
 
 /* The client table follows the header at a fixed offset. */

@@ -260,12 +260,14 @@ SVMT_EXPORT uint64_t svmt_region_size(const svmt_region *r);
 SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
 
 /**
- * Take the region's robust process-shared lock, recording this process and
- * @tag (any value, shown by list) as its owner.  @timeout_ms <0 waits
- * forever, 0 tries once.  If the previous owner died holding it, the
- * region's bookkeeping is repaired and the lock made consistent; the data
- * area is the caller's to check.  Errors: -ETIMEDOUT, -EDEADLK,
- * SVMT_ENOTRECOVERABLE.
+ * Take the region's robust process-shared lock for the data area, recording
+ * this process and @tag (any value, shown by list) as its owner.
+ * @timeout_ms <0 waits forever, 0 tries once.  If the previous owner died
+ * holding it, the lock is made consistent and taken; the data area is the
+ * caller's to check (list shows how often that happened).  This lock guards
+ * the data only: attaching and detaching use a separate bookkeeping lock and
+ * never wait for it.  Errors: -ETIMEDOUT, -EDEADLK (this thread holds it),
+ * SVMT_ENOTRECOVERABLE (run svmt_recover()).
  */
 SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
 /** Release the lock taken by svmt_region_lock(). */

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 		/* The lock an opening process holds while it registers. */
 		struct svmt_rctx ctx = { r->h, r->max_clients };
 
-		rc = svmt_lock_acquire(&r->h->lock, SVMT_TAG_OPEN, WAIT_MS,
+		rc = svmt_lock_acquire(&r->h->meta, SVMT_TAG_OPEN, WAIT_MS,
 				       svmt_region_repair, &ctx, NULL);
 	}
 	if (rc)

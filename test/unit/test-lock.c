@@ -183,9 +183,9 @@ static void test_tag_names_exist(void **state)
 /* ----------------------------------------------------------- region locks */
 
 /*
- * Attaching registers a client under the region lock, so every process
- * attaches before anyone holds the lock: children attach, post 'A' and
- * wait for go before locking.
+ * Children attach, post 'A' and wait for go before locking, so the order of
+ * events is fixed (attaching itself never waits for the user's lock: see
+ * test_region_attach_proceeds_while_user_lock_held).
  */
 static int region_lock_holder(void *p)
 {
@@ -294,6 +294,36 @@ static void test_region_lock_held_by_live_child_times_out(void **state)
 	assert_rc(svmt_region_lock(r, 1, 0), -ETIMEDOUT);
 	assert_rc(svmt_region_lock(r, 1, 200), -ETIMEDOUT);
 	assert_int_equal(kill(kid, 0), 0);
+}
+
+/* The user's lock guards the data, not the bookkeeping: attaching and
+ * detaching go on while a live process holds it. */
+static void test_region_attach_proceeds_while_user_lock_held(void **state)
+{
+	struct tl *t = *state;
+	struct kid_arg a = { t, tl_chan_new(t), 7, 0 };
+	struct svmt_region_info *all = NULL, *ri;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	size_t n = 0;
+
+	make_locked_region(t);
+	tl_fork(t, region_lock_holder, &a);
+	assert_await(a.c, 'A');
+	tl_go(a.c, 1);
+	assert_await(a.c, 'L');
+	/* the lock is held by the child: attaching does not wait for it */
+	assert_ok(tl_attach(t, "locked", &ns, &r));
+	assert_rc(svmt_region_lock(r, 1, 0), -ETIMEDOUT);
+	ri = list_locked(t, &all, &n);
+	assert_non_null(ri);
+	assert_int_equal(ri->nclients, 2);
+	assert_int_equal(ri->lock.tag & ~SVMT_TAG_USER, 7);
+	svmt_list_free(all, n);
+	assert_ok(svmt_region_close(r));
+	ri = list_locked(t, &all, &n);
+	assert_int_equal(ri->nclients, 1);
+	svmt_list_free(all, n);
 }
 
 static void test_region_lock_holder_killed_then_parent_locks(void **state)
@@ -508,6 +538,7 @@ int main(void)
 		TL_TEST(test_region_lock_shows_owner_and_tag_in_list),
 		TL_TEST(test_region_relock_by_owner_is_edeadlk),
 		TL_TEST(test_region_lock_held_by_live_child_times_out),
+		TL_TEST(test_region_attach_proceeds_while_user_lock_held),
 		TL_TEST(test_region_lock_holder_killed_then_parent_locks),
 		TL_TEST(test_region_lock_sleeping_waiter_wakes_when_holder_killed),
 		TL_TEST(test_region_lock_not_recoverable_until_recover),
