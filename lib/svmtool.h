@@ -242,8 +242,9 @@ SVMT_EXPORT int svmt_region_open(svmt_ns *ns, const char *name,
 				 svmt_region **out);
 
 /**
- * Detach: unregister this process, unmap the region (its addresses stay
- * reserved) and free the handle.  If the region is not persistent and this
+ * Detach: release the region lock if this process holds it, unregister
+ * this process, unmap the region (its addresses stay reserved) and free the
+ * handle.  If the region is not persistent and this
  * was its last client, it is destroyed.  Returns 0 or a negative error code;
  * the handle is freed in every case.
  */

@@ -326,6 +326,30 @@ static void test_region_attach_proceeds_while_user_lock_held(void **state)
 	svmt_list_free(all, n);
 }
 
+/* Closing a region whose lock this process holds releases the lock before
+ * the unmap (a robust lock in unmapped memory would be lost at death). */
+static void test_region_close_releases_held_lock(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_region_info *all = NULL, *ri;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	size_t n = 0;
+
+	make_locked_region(t);
+	assert_ok(tl_attach(t, "locked", &ns, &r));
+	assert_ok(svmt_region_lock(r, 5, -1));
+	assert_ok(svmt_region_close(r));
+	ri = list_locked(t, &all, &n);
+	assert_non_null(ri);
+	assert_int_equal(ri->lock.owner, 0);
+	svmt_list_free(all, n);
+	assert_ok(svmt_region_open(ns, "locked", NULL, &r));
+	assert_ok(svmt_region_lock(r, 6, 0));
+	assert_ok(svmt_region_unlock(r));
+	assert_ok(svmt_region_close(r));
+}
+
 static void test_region_lock_holder_killed_then_parent_locks(void **state)
 {
 	struct tl *t = *state;
@@ -539,6 +563,7 @@ int main(void)
 		TL_TEST(test_region_relock_by_owner_is_edeadlk),
 		TL_TEST(test_region_lock_held_by_live_child_times_out),
 		TL_TEST(test_region_attach_proceeds_while_user_lock_held),
+		TL_TEST(test_region_close_releases_held_lock),
 		TL_TEST(test_region_lock_holder_killed_then_parent_locks),
 		TL_TEST(test_region_lock_sleeping_waiter_wakes_when_holder_killed),
 		TL_TEST(test_region_lock_not_recoverable_until_recover),
