@@ -134,12 +134,12 @@ check-unit check-cli check-abi check-man: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) test/run-tests.sh $(@:check-%=%)
 
-# Unit tests under ASan and UBSan, in their own build tree.
+# Unit and command-line tests under ASan and UBSan, in their own build tree.
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory B=build-asan CC=gcc \
 		EXTRA_CFLAGS='-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSVMT_DEFAULT_BASE=0x500000000000ULL' \
 		EXTRA_LDFLAGS='-fsanitize=address,undefined' all tests
-	$(Q)B=build-asan test/run-tests.sh unit
+	$(Q)B=build-asan test/run-tests.sh unit cli
 
 # Unit tests under valgrind: no invalid access, no leak.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \

@@ -247,7 +247,7 @@ int cmd_create(int argc, char **argv)
 	struct arg_str *capacity = arg_str0(NULL, "capacity", "N",
 					    "new namespace: how many regions it holds");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
-	struct arg_end *end = arg_end(5);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, size, mode, owner, group, exist_ok, base, span,
 			  capacity, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));

@@ -94,7 +94,7 @@ int cmd_list(int argc, char **argv)
 	struct arg_lit *bytes = arg_lit0("b", "bytes", "sizes in bytes");
 	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, 1024,
 					 "only these regions");
-	struct arg_end *end = arg_end(5);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, verbose, json, raw, export, noheadings, output,
 			  bytes, names, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));

@@ -78,7 +78,7 @@ int cmd_map(int argc, char **argv)
 	struct arg_lit *hold_opt = arg_lit0(NULL, "hold",
 					    "stay attached until a signal");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
-	struct arg_end *end = arg_end(5);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, hold_opt, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	int ret;

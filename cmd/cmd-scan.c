@@ -20,7 +20,7 @@ int cmd_scan(int argc, char **argv)
 					   "only report, change nothing");
 	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, 1024,
 					 "only these regions");
-	struct arg_end *end = arg_end(5);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, dry_run, names, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	int ret;

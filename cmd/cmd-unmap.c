@@ -89,7 +89,7 @@ int cmd_unmap(int argc, char **argv)
 					 "when corrupt");
 	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 1, 1024,
 					 "the regions to remove");
-	struct arg_end *end = arg_end(5);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, force, names, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	int ret;

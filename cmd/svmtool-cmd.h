@@ -26,6 +26,13 @@ enum svmt_exit {
 	CLI_EXIT_PROBLEMS = 6,
 };
 
+/*
+ * Room for parse errors in every argtable: even, because arg_end() lays its
+ * pointer arrays out right after this many ints (an odd count misaligns
+ * them).
+ */
+#define CLI_MAX_ERRORS 6
+
 /* Global options, set by main() (from the command line or environment). */
 struct cli_globals {
 	const char *root;    /* NULL: the library default */

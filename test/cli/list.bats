@@ -63,7 +63,7 @@ two_regions_with_clients() {
 	assert_success
 	assert_equal "$stderr" ""
 	assert_line --index 0 --regexp '^NAME +BASE +SIZE +CLIENTS +GHOSTS +LOCK +STATE +PERMS +OWNER$'
-	assert_line --index 1 --regexp "^foo +0x0000000[0-9a-f]{9} +8K +0 +0 +free +ready +rw------- +$(id -un)\$"
+	assert_line --index 1 --regexp "^foo +0x[0-9a-f]{16} +8K +0 +0 +free +ready +rw------- +$(id -un)\$"
 	assert_equal "${#lines[@]}" 2
 }
 
