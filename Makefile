@@ -179,7 +179,9 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsvmtool.so
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsvmtool.a
 	install -m 644 lib/svmtool.h $(DESTDIR)$(INCDIR)/svmtool.h
-	install -m 644 $(LIB_PC) $(DESTDIR)$(PCDIR)/libsvmtool.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		lib/libsvmtool.pc.in > $(DESTDIR)$(PCDIR)/libsvmtool.pc
 	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in $(wildcard man/*.3); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
 	test ! -f completions/svmtool.bash || install -D -m 644 completions/svmtool.bash \
