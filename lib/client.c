@@ -75,6 +75,24 @@ uint64_t svmt_proc_start(pid_t pid, char *state)
 	return v;
 }
 
+/* Threads of @pid from /proc/PID/status; 0 when unknown. */
+static long proc_threads(pid_t pid)
+{
+	char path[64], line[128];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 static uint64_t pidfs_ino(pid_t pid)
 {
 	struct statfs sfs;
@@ -131,7 +149,10 @@ int svmt_ident_alive(const struct svmt_ident *id)
 		/* /proc hidden or the process just went: ask kill again. */
 		return !(kill(id->pid, 0) < 0 && errno == ESRCH);
 	}
-	if (state == 'Z' || state == 'X' || state == 'x')
+	if (state == 'X' || state == 'x')
+		return 0;
+	/* A zombie leader whose other threads run is a live process. */
+	if (state == 'Z' && proc_threads(id->pid) < 2)
 		return 0;
 	if (id->start && start != id->start)
 		return 0;

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Internal: an object whose removal began; never left in a result. */
+#define SVMT_STATE_REMOVING (-1)
+
 int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out)
 {
 	struct svmt_root *copy;
@@ -46,7 +49,8 @@ static void set_corrupt(struct svmt_region_info *ri, int err)
 }
 
 /* Fill @ri from the object of region ri->name; returns 0 or the error. */
-static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
+static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
+		       uid_t owner)
 {
 	struct svmt_rhdr hdr;
 	struct svmt_ident *cl;
@@ -65,7 +69,7 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
 			ri->gid = st.st_gid;
 		}
 	}
-	fd = svmt_obj_open(ns, ri->name, O_RDONLY, &st);
+	fd = svmt_obj_open(ns, ri->name, O_RDONLY, owner, &st);
 	if (fd < 0)
 		return fd;
 	rc = svmt_rhdr_read(fd, &st, ns->root_name, ri->name, &hdr);
@@ -118,7 +122,7 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri)
 		}
 	}
 	if (atomic_load(&hdr.state) != SVMT_RS_READY)
-		ri->state = SVMT_STATE_INIT;
+		ri->state = SVMT_STATE_REMOVING; /* published objects are READY */
 	n = hdr.nclients;
 	cl = (struct svmt_ident *)(buf + SVMT_CLIENTS_OFF);
 	ri->clients = n ? calloc(n, sizeof(*ri->clients)) : NULL;
@@ -252,7 +256,8 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			ri->creator_alive = svmt_ident_alive(&e->creator);
 			continue; /* its object is not published yet */
 		}
-		rc = read_object(ns, ri);
+		rc = read_object(ns, ri, e->owner_uid == (uint32_t)-1
+						 ? (uid_t)-1 : (uid_t)e->owner_uid);
 		if (rc == -ENOENT) {
 			ri->state = SVMT_STATE_MISSING;
 		} else if (rc == -ENOMEM) {
@@ -263,6 +268,12 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
 				  "directory");
 			set_corrupt(ri, SVMT_ECORRUPT);
+		} else if (ri->generation != e->generation ||
+			   ri->state == SVMT_STATE_REMOVING) {
+			/* An interrupted remove: the entry outlived it. */
+			ri->state = SVMT_STATE_MISSING;
+			snprintf(ri->detail, sizeof(ri->detail),
+				 "object left by an interrupted removal");
 		}
 	}
 	rc = svmt_obj_names(ns, &objs, &nobjs);
@@ -278,7 +289,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			goto fail;
 		ri = &v[n++];
 		memcpy(ri->name, objs[i], sizeof(ri->name));
-		rc = read_object(ns, ri);
+		rc = read_object(ns, ri, (uid_t)-1);
 		if (rc == -ENOMEM)
 			goto fail;
 		if (rc == -ENOENT) { /* removed meanwhile */

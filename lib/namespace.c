@@ -495,11 +495,11 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 	*out = ns;
 	return 0;
 fail:
-	/* A namespace made by this call for nothing is taken back. */
-	if (created && ns->rootfd >= 0 &&
-	    fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_dev == ns->dev && st.st_ino == ns->ino)
-		unlinkat(ns->dirfd, objname, 0);
+	/*
+	 * A namespace this call created stays even if attaching failed: from
+	 * the moment it was linked, others may have opened it.  Empty, it is
+	 * harmless; svmt_ns_remove() takes it away.
+	 */
 	ns_free(ns);
 	return rc;
 }
@@ -530,7 +530,7 @@ void svmt_ns_close(svmt_ns *ns)
 	ns_free(ns);
 }
 
-static int ns_repair(void *ctx)
+int svmt_ns_repair(void *ctx)
 {
 	struct svmt_ns *ns = ctx;
 	struct svmt_dir d = svmt_ns_dir(ns);
@@ -540,10 +540,19 @@ static int ns_repair(void *ctx)
 
 int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered)
 {
+	int rc;
+
 	if (ns->flags & SVMT_NS_RDONLY)
 		return SVMT_ERDONLY;
-	return svmt_lock_acquire(&ns->r->lock, tag, ns->timeout_ms, ns_repair,
-				 ns, recovered);
+	rc = svmt_lock_acquire(&ns->r->lock, tag, ns->timeout_ms, svmt_ns_repair,
+			       ns, recovered);
+	if (!rc && atomic_load_explicit(&ns->r->state, memory_order_acquire) ==
+			   SVMT_RS_REMOVED) {
+		svmt_lock_release(&ns->r->lock);
+		rc = svmt_fail(-ESTALE, "namespace '%s' was removed; open it "
+			       "again", ns->root_name);
+	}
+	return rc;
 }
 
 void svmt_ns_unlock(struct svmt_ns *ns)
@@ -624,7 +633,7 @@ out:
 }
 
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
-		  struct stat *st)
+		  uid_t owner, struct stat *st)
 {
 	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 	int fd;
@@ -647,7 +656,7 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		return svmt_fail(SVMT_ECORRUPT, "'%s' is not a regular file",
 				 name);
 	}
-	if (!svmt_uid_trusted(ns, st->st_uid)) {
+	if (st->st_uid != owner && !svmt_uid_trusted(ns, st->st_uid)) {
 		close(fd);
 		return svmt_fail(SVMT_EUNTRUSTED, "'%s' is owned by uid %u",
 				 name, (unsigned)st->st_uid);

@@ -113,13 +113,22 @@ static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		     "%s of a dead process recovered", what);
 }
 
+static void unlink_region(struct svmt_ns *ns, const char *name)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	unlinkat(ns->dirfd, objname, 0);
+}
+
 /* Open, validate and map the header of a region for bookkeeping. */
 static int map_header(struct svmt_ns *ns, const char *name,
 		      struct svmt_rhdr *hdr, struct svmt_rhdr **h)
 {
 	struct stat st;
 	void *p;
-	int fd = svmt_obj_open(ns, name, O_RDWR, &st), rc;
+	int fd = svmt_obj_open(ns, name, O_RDWR,
+			       svmt_dir_owner(ns, ns->r, name), &st), rc;
 
 	if (fd < 0)
 		return fd;
@@ -169,7 +178,8 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		persistent = hdr.flags & SVMT_RF_PERSISTENT;
 		svmt_lock_release(&h->meta);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) && !persistent && !left &&
-		    !svmt_region_destroy_unused(ns, name, gen, h, &destroyed) &&
+		    !svmt_region_destroy_unused(ns, name, gen, h,
+						hdr.max_clients, &destroyed) &&
 		    destroyed)
 			emit(em, SVMT_EV_DESTROYED, name, 0, 0, 1, 0,
 			     "destroyed: no clients left");
@@ -339,7 +349,8 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 			break;
 		case SVMT_STATE_MISSING:
 			emit(em, SVMT_EV_MISSING, ri->name, 0, 0, 0, 0,
-			     "directory entry without an object");
+			     "directory entry without an object%s%s",
+			     ri->detail[0] ? ": " : "", ri->detail);
 			break;
 		case SVMT_STATE_ORPHAN:
 			emit(em, SVMT_EV_ORPHAN, ri->name, 0, 0, 0, 0,
@@ -418,13 +429,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		if (svmt_ident_alive(&e->creator))
 			return;
 		svmt_dir_remove_entry(ns, e);
-		{
-			char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
-
-			svmt_objname(objname, sizeof(objname), ns->root_name,
-				     ref->name);
-			unlinkat(ns->dirfd, objname, 0);
-		}
+		unlink_region(ns, ref->name);
 		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
 		     "removed region half-created by dead pid %d", (int)pid);
 		return;
@@ -443,6 +448,13 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	if (hdr.base != e->base || hdr.size != e->size) {
 		svmt_fail(SVMT_ECORRUPT, "object disagrees with the directory");
 		emit_corrupt(em, ref->name, SVMT_ECORRUPT);
+	} else if (hdr.generation != e->generation ||
+		   atomic_load(&h->state) != SVMT_RS_READY) {
+		/* A removal was interrupted between its steps: finish it. */
+		svmt_dir_remove_entry(ns, e);
+		unlink_region(ns, ref->name);
+		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
+		     "finished an interrupted removal");
 	} else {
 		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
 
@@ -455,13 +467,12 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 static void recover_orphan(struct svmt_ns *ns, const char *name,
 			   const struct emitter *em)
 {
-	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_rhdr hdr;
 	struct svmt_dirent *e;
 	struct stat st;
 	pid_t pid;
-	int fd = svmt_obj_open(ns, name, O_RDONLY, &st), rc;
+	int fd = svmt_obj_open(ns, name, O_RDONLY, (uid_t)-1, &st), rc;
 
 	if (fd == -ENOENT)
 		return;
@@ -472,8 +483,10 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		emit_corrupt(em, name, rc);
 		return;
 	}
-	if (ns->r->count < ns->g.capacity &&
+	if (atomic_load(&hdr.state) == SVMT_RS_READY &&
+	    ns->r->count < ns->g.capacity &&
 	    hdr.base >= ns->g.area_start &&
+	    hdr.base < ns->g.base + ns->g.span &&
 	    hdr.size <= ns->g.base + ns->g.span - hdr.base &&
 	    svmt_space_take(&d, hdr.base, hdr.size) == 0) {
 		e = svmt_dir_insert(&d, name);
@@ -489,6 +502,7 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		e->flags = hdr.flags;
 		e->generation = hdr.generation;
 		e->creator = hdr.creator;
+		e->owner_uid = (uint32_t)-1;
 		atomic_store_explicit(&e->state, SVMT_ENT_READY,
 				      memory_order_release);
 		ns->r->generation++;
@@ -502,10 +516,11 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		     (int)pid);
 		return;
 	}
-	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	unlinkat(ns->dirfd, objname, 0);
+	unlink_region(ns, name);
 	emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
-	     "removed object not in the directory (its addresses are taken)");
+	     "removed object not in the directory (%s)",
+	     atomic_load(&hdr.state) == SVMT_RS_READY ? "its addresses are taken"
+						      : "its removal began");
 }
 
 int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,

@@ -157,14 +157,45 @@ struct claim {
 	uint32_t max_clients;
 };
 
+/*
+ * Allocate c->size bytes of the span (namespace locked), never where this
+ * process still maps a region removed under it: MAP_FIXED there would
+ * replace that mapping.
+ */
+static int claim_extent(struct svmt_ns *ns, struct claim *c)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_extent aside[8];
+	int n = 0, rc;
+
+	for (;;) {
+		rc = svmt_space_alloc(&d, c->size, &c->base);
+		if (rc || !overlaps_local(ns, c->base, c->size))
+			break;
+		if (n == (int)(sizeof(aside) / sizeof(aside[0]))) {
+			svmt_space_free(&d, c->base, c->size);
+			rc = svmt_fail(SVMT_ENOVA, "free address space is still "
+				       "mapped by this process");
+			break;
+		}
+		aside[n++] = (struct svmt_extent){ c->base, c->size };
+	}
+	while (n--)
+		svmt_space_free(&d, aside[n].start, aside[n].len);
+	return rc;
+}
+
 static void claim_rollback(struct svmt_ns *ns, const char *name,
 			   const struct claim *c)
 {
 	struct svmt_dirent *e;
 	struct svmt_dir d = svmt_ns_dir(ns);
 
-	if (svmt_ns_lock(ns, SVMT_TAG_CREATE, NULL))
-		return; /* left INIT with us as creator: recover takes it */
+	/* The hold is short: wait for it, or the name stays blocked while we
+	 * live (a live creator's claim is never taken over). */
+	if (svmt_lock_acquire(&ns->r->lock, SVMT_TAG_CREATE, -1, svmt_ns_repair,
+			      ns, NULL))
+		return;
 	e = svmt_dir_find(&d, name);
 	if (e && e->generation == c->gen)
 		svmt_dir_remove_entry(ns, e);
@@ -207,7 +238,6 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	struct svmt_dirent *e;
 	struct timespec now;
 	char tmpname[SVMT_TMPNAME_MAX];
-	bool linked = false;
 	int fd, rc;
 
 	svmt_objname(objname, sizeof(objname), ns->root_name, name);
@@ -263,14 +293,10 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	if (rc)
 		goto fail;
 	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
-	rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
-	if (rc == -EEXIST) { /* a dead creator's file: we hold the claim */
-		unlinkat(ns->dirfd, objname, 0);
-		rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
-	}
-	if (rc)
-		goto fail;
-	linked = true;
+	/*
+	 * Publish under the namespace lock, and only while the claim is still
+	 * ours: then a file already at the name can only be a dead creator's.
+	 */
 	rc = svmt_ns_lock(ns, SVMT_TAG_CREATE, NULL);
 	if (rc)
 		goto fail;
@@ -279,7 +305,16 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	    !svmt_ident_same(&e->creator, svmt_self())) {
 		svmt_ns_unlock(ns);
 		rc = svmt_fail(-EAGAIN, "region '%s' was taken over", name);
-		linked = false; /* the name belongs to the new owner now */
+		goto fail_nolock;
+	}
+	rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
+	if (rc == -EEXIST) {
+		unlinkat(ns->dirfd, objname, 0);
+		rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
+	}
+	if (rc) {
+		svmt_dir_remove_entry(ns, e);
+		svmt_ns_unlock(ns);
 		goto fail_nolock;
 	}
 	atomic_store_explicit(&e->state, SVMT_ENT_READY, memory_order_release);
@@ -296,8 +331,6 @@ static int region_build(struct svmt_ns *ns, const char *name,
 fail:
 	claim_rollback(ns, name, c);
 fail_nolock:
-	if (linked)
-		unlinkat(ns->dirfd, objname, 0);
 	if (h != MAP_FAILED) {
 		if (out)
 			svmt_space_unmap(c->base, c->size);
@@ -320,7 +353,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	void *p;
 	int fd, rc;
 
-	fd = svmt_obj_open(ns, name, O_RDWR, &st);
+	fd = svmt_obj_open(ns, name, O_RDWR, (uid_t)seen->owner_uid, &st);
 	if (fd == -ENOENT)
 		return svmt_fail(-ENOENT, "object of region '%s' is missing; "
 				 "run recover", name);
@@ -329,9 +362,15 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
 	if (!rc && hdr.generation != seen->generation)
 		rc = -EAGAIN; /* replaced since we looked */
-	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size))
+	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
+			 hdr.base < ns->g.area_start ||
+			 hdr.base >= ns->g.base + ns->g.span ||
+			 hdr.size > ns->g.base + ns->g.span - hdr.base))
 		rc = svmt_fail(SVMT_ECORRUPT, "object of '%s' disagrees with "
 			       "the directory", name);
+	else if (!rc && atomic_load(&hdr.state) != SVMT_RS_READY)
+		rc = svmt_fail(-ENOENT, "region '%s' was being removed; run "
+			       "recover", name);
 	if (!rc && o && o->size && svmt_page_up(o->size) != hdr.data_size)
 		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64
 			       " bytes, not %" PRIu64, name, hdr.data_size,
@@ -444,7 +483,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 				return svmt_fail(SVMT_EDIRFULL, "directory full "
 						 "(%u regions)", ns->g.capacity);
 			}
-			rc = svmt_space_alloc(&d, c.size, &c.base);
+			rc = claim_extent(ns, &c);
 			if (rc) {
 				svmt_ns_unlock(ns);
 				return rc;
@@ -462,6 +501,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 					   ? SVMT_RF_PERSISTENT : 0;
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
+			e->owner_uid = (uint32_t)o->owner;
 			atomic_store_explicit(&e->state, SVMT_ENT_INIT,
 					      memory_order_release);
 			svmt_ns_unlock(ns);
@@ -522,12 +562,11 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 }
 
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
-			       uint64_t gen, struct svmt_rhdr *h,
+			       uint64_t gen, struct svmt_rhdr *h, uint32_t max,
 			       bool *destroyed)
 {
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_dirent *e;
-	uint32_t max = h->max_clients;
 	int rc;
 
 	*destroyed = false;
@@ -579,6 +618,7 @@ static int region_detach(struct svmt_region *r)
 		if (!r->persistent && left == 0)
 			rc = svmt_region_destroy_unused(ns, r->name,
 							r->generation, r->h,
+							r->max_clients,
 							&destroyed);
 	}
 	svmt_space_unmap(r->base, r->size);
@@ -703,14 +743,14 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto out;
 	}
 	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
-		if (svmt_ident_alive(&e->creator) && !force) {
+		if (svmt_ident_alive(&e->creator)) { /* even when forced */
 			rc = svmt_fail(-EBUSY, "region '%s' is being created by "
 				       "pid %d", nm, e->creator.pid);
 			goto out;
 		}
 		goto drop;
 	}
-	fd = svmt_obj_open(ns, nm, O_RDWR, &st);
+	fd = svmt_obj_open(ns, nm, O_RDWR, (uid_t)e->owner_uid, &st);
 	if (fd == -ENOENT)
 		goto drop; /* the object is gone already */
 	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, nm, &hdr);

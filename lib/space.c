@@ -20,15 +20,39 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* FNV-1a over at most a name's bytes: shared names may be unterminated. */
 static uint64_t name_hash(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
 
-	while (*s) {
-		h ^= (unsigned char)*s++;
+	for (i = 0; i <= SVMT_NAME_MAX && s[i]; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/*
+ * Slots change so that a process killed between any two stores leaves every
+ * entry whole in at least one slot: a slot is emptied before its body is
+ * written and its state is published last.  Repair may then find an entry
+ * twice, never torn, never lost.
+ */
+static void slot_clear(struct svmt_dirent *e)
+{
+	atomic_store_explicit(&e->state, SVMT_ENT_EMPTY, memory_order_release);
+	memset((char *)e + sizeof(e->state), 0, sizeof(*e) - sizeof(e->state));
+}
+
+static void slot_copy(struct svmt_dirent *dst, const struct svmt_dirent *src)
+{
+	uint32_t st = atomic_load_explicit(&src->state, memory_order_acquire);
+
+	atomic_store_explicit(&dst->state, SVMT_ENT_EMPTY, memory_order_release);
+	memcpy((char *)dst + sizeof(dst->state), (const char *)src + sizeof(src->state),
+	       sizeof(*dst) - sizeof(dst->state));
+	atomic_store_explicit(&dst->state, st, memory_order_release);
 }
 
 static uint32_t ent_state(const struct svmt_dirent *e)
@@ -96,10 +120,10 @@ void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e)
 		/* s[j] stays if its home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
-		memcpy(&s[i], &s[j], sizeof(s[i]));
+		slot_copy(&s[i], &s[j]);
 		i = j;
 	}
-	memset(&s[i], 0, sizeof(s[i]));
+	slot_clear(&s[i]);
 	if (d->r->count)
 		d->r->count--;
 	d->r->generation++;
@@ -165,70 +189,120 @@ static uint32_t implied_free(const struct svmt_dir *d,
 	return k;
 }
 
+static int cmp_by_name(const void *a, const void *b, void *slots)
+{
+	const struct svmt_dirent *s = slots;
+
+	return strncmp(s[*(const uint32_t *)a].name, s[*(const uint32_t *)b].name,
+		       SVMT_NAME_MAX + 1);
+}
+
+static int cmp_by_base(const void *a, const void *b, void *slots)
+{
+	const struct svmt_dirent *s = slots;
+	uint64_t x = s[*(const uint32_t *)a].base;
+	uint64_t y = s[*(const uint32_t *)b].base;
+
+	return x < y ? -1 : x > y;
+}
+
+static void drop_slot(struct svmt_dirent *e, bool report,
+		      void (*dropped)(const struct svmt_dirent *e, void *arg),
+		      void *arg)
+{
+	if (report && dropped)
+		dropped(e, arg);
+	slot_clear(e);
+}
+
+/* Used slots' indices into *out; returns how many (or -ENOMEM). */
+static long used_slots(const struct svmt_dir *d, uint32_t **out)
+{
+	struct svmt_dirent *s = svmt_dir_slots(d);
+	uint32_t *v = malloc((size_t)d->g->slots * sizeof(*v)), i, k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < d->g->slots; i++)
+		if (ent_state(&s[i]) != SVMT_ENT_EMPTY)
+			v[k++] = i;
+	*out = v;
+	return k;
+}
+
+/*
+ * Rebuild in place, so that a process killed at any point leaves every
+ * entry in some slot: drop invalid entries, then copies of one entry (a
+ * killed delete leaves two), then entries overlapping an earlier one; then
+ * move each entry that its probe sequence cannot reach into the first empty
+ * slot from its home (copy first, then clear the old slot).
+ */
 int svmt_dir_rebuild(const struct svmt_dir *d,
 		     void (*dropped)(const struct svmt_dirent *e, void *arg),
 		     void *arg)
 {
-	struct svmt_dirent *s = svmt_dir_slots(d), *keep;
-	struct svmt_extent *f = svmt_dir_free(d);
-	uint32_t i, n = 0, k = 0;
-	uint64_t at;
+	struct svmt_dirent *s = svmt_dir_slots(d);
+	uint32_t mask = d->g->slots - 1, *v, i, n, k;
+	struct svmt_extent *used;
+	bool moved;
+	long got;
 
-	keep = malloc((size_t)d->g->slots * sizeof(*keep));
-	if (!keep)
-		return -ENOMEM;
-	for (i = 0; i < d->g->slots; i++) {
-		if (ent_state(&s[i]) == SVMT_ENT_EMPTY)
-			continue;
-		if (ent_valid(d, &s[i]))
-			memcpy(&keep[n++], &s[i], sizeof(*keep));
-		else if (dropped)
-			dropped(&s[i], arg);
-	}
-	/* Sort by address; drop entries overlapping an earlier one. */
+	for (i = 0; i < d->g->slots; i++)
+		if (ent_state(&s[i]) != SVMT_ENT_EMPTY && !ent_valid(d, &s[i]))
+			drop_slot(&s[i], true, dropped, arg);
+	got = used_slots(d, &v);
+	if (got < 0)
+		return (int)got;
+	n = (uint32_t)got;
+	qsort_r(v, n, sizeof(*v), cmp_by_name, s);
 	for (i = 1; i < n; i++) {
-		uint32_t j = i;
-		struct svmt_dirent t;
+		const struct svmt_dirent *a = &s[v[i - 1]], *b = &s[v[i]];
 
-		memcpy(&t, &keep[i], sizeof(t));
-		while (j > 0 && keep[j - 1].base > t.base) {
-			memcpy(&keep[j], &keep[j - 1], sizeof(t));
-			j--;
-		}
-		memcpy(&keep[j], &t, sizeof(t));
-	}
-	memset(s, 0, (size_t)d->g->slots * sizeof(*s));
-	d->r->count = 0;
-	at = d->g->area_start;
-	for (i = 0; i < n; i++) {
-		struct svmt_dirent *e;
-
-		if (keep[i].base < at || d->r->count >= d->g->capacity ||
-		    svmt_dir_find(d, keep[i].name)) {
-			if (dropped)
-				dropped(&keep[i], arg);
+		if (strncmp(a->name, b->name, sizeof(a->name)))
 			continue;
-		}
-		e = svmt_dir_insert(d, keep[i].name);
-		memcpy(e, &keep[i], sizeof(*e));
-		at = keep[i].base + keep[i].size;
-		keep[k++] = keep[i];
+		/* An identical copy is silent; a different one is reported. */
+		drop_slot(&s[v[i]], a->base != b->base || a->size != b->size ||
+				    a->generation != b->generation, dropped, arg);
+		v[i] = v[i - 1];
 	}
-	/* Free list: the complement of what is kept. */
-	{
-		struct svmt_extent *used = malloc(((size_t)k + 1) * sizeof(*used));
+	free(v);
+	got = used_slots(d, &v);
+	if (got < 0)
+		return (int)got;
+	n = (uint32_t)got;
+	qsort_r(v, n, sizeof(*v), cmp_by_base, s);
+	for (i = 1, k = 0; i < n; i++) {
+		if (s[v[i]].base < s[v[k]].base + s[v[k]].size)
+			drop_slot(&s[v[i]], true, dropped, arg);
+		else
+			k = i;
+	}
+	free(v);
+	do {
+		moved = false;
+		for (i = 0; i < d->g->slots; i++) {
+			uint32_t at;
 
-		if (!used) {
-			free(keep);
-			return -ENOMEM;
+			if (ent_state(&s[i]) == SVMT_ENT_EMPTY ||
+			    svmt_dir_find(d, s[i].name) == &s[i])
+				continue;
+			at = (uint32_t)name_hash(s[i].name) & mask;
+			while (ent_state(&s[at]) != SVMT_ENT_EMPTY)
+				at = (at + 1) & mask;
+			slot_copy(&s[at], &s[i]);
+			slot_clear(&s[i]);
+			moved = true;
 		}
-		for (i = 0; i < k; i++)
-			used[i] = (struct svmt_extent){ keep[i].base, keep[i].size };
-		d->r->free_count = implied_free(d, used, k, f);
-		free(used);
-	}
+	} while (moved);
+	/* Derived state: the count and the free list. */
+	if (used_extents(d, &used, &n))
+		return -ENOMEM;
+	d->r->count = n;
+	if (n > d->g->capacity) /* more than fit: the next inserts fail */
+		d->r->count = d->g->capacity;
+	d->r->free_count = implied_free(d, used, n, svmt_dir_free(d));
 	d->r->generation++;
-	free(keep);
+	free(used);
 	return 0;
 }
 
@@ -287,7 +361,12 @@ int svmt_space_alloc(const struct svmt_dir *d, uint64_t len, uint64_t *addr)
 	if (n > d->g->free_cap)
 		n = d->g->free_cap;
 	for (i = 0; i < n; i++) {
-		if (f[i].len < len)
+		uint64_t end = d->g->base + d->g->span;
+
+		/* Shared bytes: use only an extent inside the area. */
+		if (f[i].len < len || f[i].start < d->g->area_start ||
+		    f[i].start >= end || f[i].len > end - f[i].start ||
+		    f[i].start & (SVMT_PAGE - 1))
 			continue;
 		*addr = f[i].start;
 		f[i].start += len;
@@ -441,4 +520,14 @@ int svmt_space_take(const struct svmt_dir *d, uint64_t addr, uint64_t len)
 		return 0;
 	}
 	return -EBUSY;
+}
+
+uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
+		     const char *name)
+{
+	struct svmt_dir d = { (struct svmt_root *)r, &ns->g };
+	const struct svmt_dirent *e = svmt_dir_find(&d, name);
+
+	return e && e->owner_uid != (uint32_t)-1 ? (uid_t)e->owner_uid
+						 : (uid_t)-1;
 }

@@ -99,6 +99,8 @@ struct svmt_dirent {
 	uint64_t base, size;     /* extent of the region */
 	uint64_t generation;
 	struct svmt_ident creator;
+	uint32_t owner_uid;      /* owner the creator gave the object */
+	uint32_t pad;
 };
 
 struct svmt_extent {
@@ -277,12 +279,21 @@ void svmt_ns_atfork_child(void);
 /* Close every region handle of @ns (its last release). */
 void svmt_region_forget_all(struct svmt_ns *ns);
 
+/* Take the namespace lock (bounded by the handle's timeout); -ESTALE when
+ * the namespace was removed since this handle opened it. */
 int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered);
+/* Repair of the namespace lock's bookkeeping (ctx: the svmt_ns). */
+int svmt_ns_repair(void *ctx);
 void svmt_ns_unlock(struct svmt_ns *ns);
 bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid);
-/* Open a region object read-only or read-write, with fstat checks. */
+/* Open a region object read-only or read-write, with fstat checks: a
+ * regular file owned by a trusted user or by @owner (the owner its creator
+ * gave it, from the directory; (uid_t)-1 when unknown). */
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
-		  struct stat *st);
+		  uid_t owner, struct stat *st);
+/* The owner the directory records for region @name, or (uid_t)-1. */
+uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
+		     const char *name);
 
 /* -------------------------------------------------------------- regions */
 
@@ -321,7 +332,7 @@ int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
  * generation @gen and has no live clients.  *destroyed tells. */
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 			       uint64_t gen, struct svmt_rhdr *h,
-			       bool *destroyed);
+			       uint32_t max_clients, bool *destroyed);
 /* A validated private copy of the namespace object (free()). */
 int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out);
 /* Names of the region objects of @ns present in the shm directory. */

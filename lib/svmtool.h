@@ -20,7 +20,12 @@
  *  - The object of region NAME in namespace ROOT is the file "svmt:ROOT:NAME"
  *    in the shm directory; the namespace itself is "svmt:ROOT".  The mapping
  *    is injective because ':' cannot occur in a name.
- *  - Lock order: the namespace lock before any region lock.
+ *  - Lock order: the namespace lock before a region's bookkeeping lock; the
+ *    lock of svmt_region_lock() is outside that order.
+ *  - A handle to a namespace removed (svmt_ns_remove) since it was opened
+ *    fails with -ESTALE wherever it needs the namespace lock.
+ *  - Trusted owners: root, the caller, opts.trusted_uid, the namespace's
+ *    owner, and for a region the owner its creator gave it.
  *  - Handles may be used from several threads, but not concurrently on the
  *    same handle unless a function says so.
  *  - After fork() the child keeps the parent's mappings but is not a client:
