@@ -92,7 +92,7 @@ int cmd_list(int argc, char **argv)
 	struct arg_str *output = arg_str0("o", "output", "COLS",
 					  "columns to show, +COLS to add");
 	struct arg_lit *bytes = arg_lit0("b", "bytes", "sizes in bytes");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, 1024,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
 					 "only these regions");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, verbose, json, raw, export, noheadings, output,

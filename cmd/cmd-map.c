@@ -5,6 +5,7 @@
 
 #include <argtable2.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,16 +15,26 @@ static const char what[] =
 	"With --hold, print a ready line and stay attached until SIGINT, SIGTERM "
 	"or\nSIGHUP, then detach cleanly.";
 
-/* Wait for SIGINT, SIGTERM or SIGHUP (blocked since before @ready). */
-static void hold(const sigset_t *set, const char *name)
+/*
+ * Print the ready line and wait for SIGINT, SIGTERM or SIGHUP (blocked by
+ * the caller since before attaching).  A ready line that cannot be written
+ * (closed pipe, full disk) fails at once: a script waits for it.
+ */
+static int hold(const sigset_t *set, const char *name)
 {
 	int sig;
 
 	printf("%s: ready, holding as pid %d until SIGINT, SIGTERM or SIGHUP\n",
 	       name, (int)getpid());
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_warn("cannot write the ready line of '%s'", name);
+		__fpurge(stdout); /* said once, here */
+		clearerr(stdout);
+		return CLI_EXIT_FAIL;
+	}
 	while (sigwait(set, &sig) != 0)
 		;
+	return CLI_EXIT_OK;
 }
 
 static int do_map(const char *name, int hold_it)
@@ -31,21 +42,37 @@ static int do_map(const char *name, int hold_it)
 	struct svmt_ns_opts nso;
 	struct svmt_region_opts ro;
 	struct svmt_region_info ri;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
 	sigset_t set, old;
 	svmt_region *r;
 	svmt_ns *ns;
 	int err, ret;
 
+	/*
+	 * While attached, the stop signals stay blocked (they are taken with
+	 * sigwait, and a second one must not kill us before we detach) and a
+	 * closed stdout is an error, not SIGPIPE.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (hold_it) {
+		pthread_sigmask(SIG_BLOCK, &set, &old);
+		sigaction(SIGPIPE, &ign, &oldpipe);
+	}
 	cli_ns_opts(&nso, 0);
 	err = svmt_ns_open(&nso, &ns);
-	if (err < 0)
-		return cli_fail(err, "map", name);
+	if (err < 0) {
+		ret = cli_fail(err, "map", name);
+		goto out;
+	}
 	svmt_region_opts_init(&ro);
 	err = svmt_region_open(ns, name, &ro, &r);
 	if (err < 0) {
 		ret = cli_fail(err, "map", name);
 		svmt_ns_close(ns);
-		return ret;
+		goto out;
 	}
 	memset(&ri, 0, sizeof(ri));
 	snprintf(ri.name, sizeof(ri.name), "%s", svmt_region_name(r));
@@ -55,20 +82,22 @@ static int do_map(const char *name, int hold_it)
 	ri.data_size = svmt_region_data_size(r);
 	err = cli_print_region_line(&ri);
 	ret = err < 0 ? cli_fail(err, "map", name) : CLI_EXIT_OK;
-	if (ret == CLI_EXIT_OK && hold_it) {
-		/* Blocked before the ready line: no signal is lost. */
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &set, &old);
-		hold(&set, ri.name);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	if (ret == CLI_EXIT_OK && hold_it)
+		ret = hold(&set, ri.name);
 	err = svmt_region_close(r);
 	if (err < 0 && ret == CLI_EXIT_OK)
 		ret = cli_fail(err, "detach from", name);
 	svmt_ns_close(ns);
+out:
+	if (hold_it) {
+		sigaction(SIGPIPE, &oldpipe, NULL);
+		/* Signals that came meanwhile are taken, not acted on. */
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&set, NULL, &zero) > 0)
+			;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	return ret;
 }
 

@@ -87,7 +87,7 @@ int cmd_unmap(int argc, char **argv)
 	struct arg_lit *force = arg_lit0("f", "force",
 					 "remove even with live clients, or "
 					 "when corrupt");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 1, 1024,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 1, CLI_MAX_NAMES,
 					 "the regions to remove");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, force, names, end };

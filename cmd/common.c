@@ -268,7 +268,14 @@ int cli_parse_size(const char *cmd, const char *opt, const char *s,
 	if (!isdigit((unsigned char)s[0]))
 		goto bad;
 	errno = 0;
-	v = strtoull(s, &rest, 0);
+	/* Decimal, or hexadecimal after 0x: a leading zero is not octal. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			goto bad;
+		v = strtoull(s + 2, &rest, 16);
+	} else {
+		v = strtoull(s, &rest, 10);
+	}
 	if (errno == ERANGE)
 		goto range;
 	if (errno || rest == s)
@@ -405,6 +412,7 @@ void cli_print_event(const struct svmt_event *ev)
 
 struct check_state {
 	unsigned found;
+	unsigned nunfixed;
 	int unfixed; /* exit status for the first problem left unfixed */
 };
 
@@ -413,6 +421,7 @@ static void on_event(const struct svmt_event *ev, void *arg)
 	struct check_state *st = arg;
 
 	st->found++;
+	st->nunfixed += !ev->fixed;
 	/* e.g. -ETIMEDOUT (lock held: busy) or SVMT_ECORRUPT (failure) */
 	if (!ev->fixed && !st->unfixed)
 		st->unfixed = ev->error ? cli_exit_code(ev->error)
@@ -425,7 +434,7 @@ int cli_run_check(const char *cmd, char const *const *names, int nnames,
 {
 	struct svmt_region_info *ri = NULL;
 	struct svmt_ns_opts nso;
-	struct check_state st = { 0, 0 };
+	struct check_state st = { 0, 0, 0 };
 	const char **found = NULL;
 	size_t n = 0, nfound = 0;
 	char verb[32];
@@ -475,8 +484,11 @@ int cli_run_check(const char *cmd, char const *const *names, int nnames,
 		}
 	if (ret == CLI_EXIT_OK && dry_run && st.found)
 		ret = CLI_EXIT_PROBLEMS;
-	else if (ret == CLI_EXIT_OK && st.unfixed)
+	else if (ret == CLI_EXIT_OK && st.unfixed) {
+		cli_warn("%s left %u problem%s unfixed (listed above)", cmd,
+			 st.nunfixed, st.nunfixed == 1 ? "" : "s");
 		ret = st.unfixed;
+	}
 out:
 	free(found);
 	svmt_list_free(ri, n);

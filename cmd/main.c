@@ -78,15 +78,13 @@ static int parse_globals(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *env, *word;
+	const char *env, *root_env, *word;
 	int ch;
 
-	env = getenv("SVMTOOL_ROOT");
-	if (env && env[0] && svmt_name_check(env) < 0)
-		return cli_usage(NULL, "invalid root '%s' (from SVMTOOL_ROOT)",
-				 env);
-	if (env && env[0])
-		cli.root = env;
+	/* Options override the environment, which is checked only if used. */
+	root_env = getenv("SVMTOOL_ROOT");
+	if (root_env && root_env[0])
+		cli.root = root_env;
 	env = getenv("SVMTOOL_SHM_DIR");
 	if (env && env[0])
 		cli.shm_dir = env;
@@ -143,13 +141,22 @@ static int parse_globals(int argc, char **argv)
 		fputs(cli_synopsis, stderr);
 		return cli_see_help(NULL);
 	}
+	if (cli.root && cli.root == root_env && svmt_name_check(root_env) < 0 &&
+	    strcmp(argv[optind], "help"))
+		return cli_usage(NULL, "invalid root '%s' (from SVMTOOL_ROOT)",
+				 root_env);
 	return -1;
 }
 
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
-	int ret = parse_globals(argc, argv);
+	int ret;
+
+	/* Options may follow names, as the synopses show, whatever the
+	 * environment asks of getopt. */
+	unsetenv("POSIXLY_CORRECT");
+	ret = parse_globals(argc, argv);
 
 	if (ret < 0) {
 		c = cli_find_command(argv[optind]);

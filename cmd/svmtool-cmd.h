@@ -33,6 +33,9 @@ enum svmt_exit {
  */
 #define CLI_MAX_ERRORS 6
 
+/* Region names one command takes: as many as a namespace can hold. */
+#define CLI_MAX_NAMES ((int)SVMT_MAX_CAPACITY)
+
 /* Global options, set by main() (from the command line or environment). */
 struct cli_globals {
 	const char *root;    /* NULL: the library default */

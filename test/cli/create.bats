@@ -355,3 +355,12 @@ see 'svmtool create --help'"
 	assert_equal "$output" ""
 	assert_stderr_regex "^svmtool: cannot create 'foo': corrupt object"
 }
+
+@test "a size with a leading zero is decimal, not octal" {
+	run --separate-stderr svmtool create dec -s 010K
+	assert_success
+	run --separate-stderr svmtool list -n -b -o NAME,DATA dec
+	assert_output --regexp '^dec +12288$'
+	run --separate-stderr svmtool create dec8 -s 08K
+	assert_success
+}

@@ -232,3 +232,26 @@ see 'svmtool --help'"
 		assert_stderr "svmtool: cannot write to stdout: no space left on device"
 	done
 }
+
+@test "-R, --help and -V work whatever SVMTOOL_ROOT holds" {
+	svmtool create foo -s 4K
+	run --separate-stderr env SVMTOOL_ROOT=a/b "$SVMTOOL" -R "$SVMTOOL_ROOT" list -n -o NAME
+	assert_success
+	assert_output --regexp '^foo$'
+	run --separate-stderr env SVMTOOL_ROOT=a/b "$SVMTOOL" --help
+	assert_success
+	run --separate-stderr env SVMTOOL_ROOT=a/b "$SVMTOOL" -V
+	assert_success
+	run --separate-stderr env SVMTOOL_ROOT=a/b "$SVMTOOL" list
+	assert_equal "$status" 2
+	assert_equal "$output" ""
+	assert_equal "${stderr%%$'\n'*}" "svmtool: invalid root 'a/b' (from SVMTOOL_ROOT)"
+}
+
+@test "options after names work with POSIXLY_CORRECT set" {
+	run --separate-stderr env POSIXLY_CORRECT=1 "$SVMTOOL" create px -s 4K
+	assert_success
+	run --separate-stderr env POSIXLY_CORRECT=1 "$SVMTOOL" unmap px --force
+	assert_success
+	assert_equal "$stderr" ""
+}

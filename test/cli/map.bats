@@ -204,3 +204,27 @@ load helper
 	assert_equal "$output" ""
 	assert_stderr_regex "^svmtool: cannot map 'foo': no such region"
 }
+
+@test "map --hold detaches cleanly when a second stop signal follows the first" {
+	svmtool create foo -s 4K
+	local sigs sig
+	for sigs in "TERM HUP" "INT TERM TERM" "HUP INT"; do
+		start_holder foo
+		for sig in $sigs; do
+			kill "-$sig" "$HOLDER_PID" 2>/dev/null || true
+		done
+		wait_exit "$HOLDER_PID"
+		assert_equal "$WAIT_STATUS" 0
+		run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
+		assert_output --regexp '^foo +0 +0$'
+	done
+}
+
+@test "map --hold whose ready line cannot be written detaches and fails" {
+	svmtool create foo -s 4K
+	run --separate-stderr timeout 10 sh -c '"$1" map foo --hold >/dev/full' sh "$SVMTOOL"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "svmtool: cannot write the ready line of 'foo'"
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
+	assert_output --regexp '^foo +0 +0$'
+}

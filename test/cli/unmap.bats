@@ -213,3 +213,12 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 	assert_equal "$status" 5
 	assert_stderr "svmtool: cannot unmap 'foo': timed out: lock held by pid $FROZEN_PID (open)"
 }
+
+@test "unmap takes more than a thousand names" {
+	local names=() i
+	for ((i = 0; i < 1100; i++)); do names+=("n$i"); done
+	run --separate-stderr svmtool unmap "${names[@]}"
+	assert_equal "$status" 3
+	assert_equal "$(grep -c "no such region" <<<"$stderr")" 1100
+	assert_equal "$output" ""
+}
