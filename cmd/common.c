@@ -115,7 +115,10 @@ int cli_fail_detail(int err, const char *verb, const char *what,
 	char reason[128];
 
 	cli_strerror(err, reason, sizeof(reason));
-	if (err == SVMT_ECLASH && detail[0])
+	/* A clash, or something missing, is best said by the details alone
+	 * ("shm directory '/x' does not exist" is not "no such region"). */
+	if ((err == SVMT_ECLASH || err == -ENOENT || strstr(detail, reason)) &&
+	    detail[0] && !restates(detail, reason, cli_bare_name(what)))
 		cli_warn("cannot %s '%s': %s", verb, what, detail);
 	else if (detail[0] && !restates(detail, reason, cli_bare_name(what)))
 		cli_warn("cannot %s '%s': %s: %s", verb, what, reason, detail);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 static _Thread_local char detail[256];
+static _Thread_local char errno_text[96];
 
 const char *svmt_strerror(int err)
 {
@@ -64,4 +65,16 @@ int svmt_fail(int err, const char *fmt, ...)
 void svmt_clear_detail(void)
 {
 	detail[0] = '\0';
+}
+
+const char *svmt_errno_text(int e)
+{
+	const char *s = strerrordesc_np(e);
+
+	snprintf(errno_text, sizeof(errno_text), "%s", s ? s : "unknown error");
+	/* git style, like every message of ours: lower case first. */
+	if (errno_text[0] >= 'A' && errno_text[0] <= 'Z' &&
+	    !(errno_text[1] >= 'A' && errno_text[1] <= 'Z'))
+		errno_text[0] = (char)(errno_text[0] - 'A' + 'a');
+	return errno_text;
 }

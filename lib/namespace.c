@@ -451,9 +451,13 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 	ns->dirfd = open(o->shm_dir ? o->shm_dir : SVMT_DEFAULT_SHM_DIR,
 			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ns->dirfd < 0) {
-		rc = svmt_fail(-errno, "cannot open shm directory '%s': %s",
-			       o->shm_dir ? o->shm_dir : SVMT_DEFAULT_SHM_DIR,
-			       strerror(errno));
+		const char *dir = o->shm_dir ? o->shm_dir : SVMT_DEFAULT_SHM_DIR;
+
+		rc = errno == ENOENT
+			     ? svmt_fail(-ENOENT, "shm directory '%s' does not "
+					 "exist", dir)
+			     : svmt_fail(-errno, "shm directory '%s': %s", dir,
+					 svmt_errno_text(errno));
 		goto fail;
 	}
 	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);

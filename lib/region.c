@@ -249,7 +249,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	rc = 0;
 	if ((o->owner != (uid_t)-1 || o->group != (gid_t)-1) &&
 	    fchown(fd, o->owner, o->group) < 0)
-		rc = svmt_fail(-errno, "cannot set owner: %s", strerror(errno));
+		rc = svmt_fail(-errno, "cannot set owner: %s", svmt_errno_text(errno));
 	if (!rc && (o->flags & SVMT_REGION_EXACT_MODE) &&
 	    fchmod(fd, o->mode & 07777) < 0)
 		rc = -errno;

@@ -469,7 +469,7 @@ int svmt_space_reserve(uint64_t base, uint64_t span)
 		return 0;
 	if (p == MAP_FAILED && errno != EEXIST)
 		return svmt_fail(-errno, "cannot reserve 0x%" PRIx64 "-0x%" PRIx64
-				 ": %s", base, base + span, strerror(errno));
+				 ": %s", base, base + span, svmt_errno_text(errno));
 	if (p != MAP_FAILED) /* a kernel without MAP_FIXED_NOREPLACE */
 		munmap(p, span);
 	svmt_space_describe(base, base + span, what, sizeof(what));

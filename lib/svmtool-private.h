@@ -183,6 +183,8 @@ void svmt_objname(char *buf, size_t len, const char *root, const char *name);
 int svmt_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void svmt_clear_detail(void);
+/* strerror() in lower case, for details (thread-local storage). */
+const char *svmt_errno_text(int e);
 
 /* ------------------------------------------------------------ address space */
 

@@ -491,7 +491,7 @@ print("ok")
 	run --separate-stderr svmtool_nobody list
 	assert_equal "$status" 4
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot list namespace '$SVMTOOL_ROOT': permission denied"
+	assert_stderr_regex "^svmtool: cannot list namespace '$SVMTOOL_ROOT': shm directory '$SVMTOOL_SHM_DIR': permission denied"
 }
 
 @test "list without read access to the namespace is permission denied" {

@@ -33,7 +33,7 @@ load helper
 	run --separate-stderr svmtool map nope
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot map 'nope': no such region"
+	assert_stderr_regex "^svmtool: cannot map 'nope': no namespace '$SVMTOOL_ROOT'"
 }
 
 @test "map needs exactly one name" {
@@ -155,7 +155,7 @@ load helper
 	run --separate-stderr svmtool_nobody map foo
 	assert_equal "$status" 4
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot map 'foo': permission denied"
+	assert_stderr_regex "^svmtool: cannot map 'foo': shm directory '$SVMTOOL_SHM_DIR': permission denied"
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody map foo
 	assert_equal "$status" 4
@@ -202,7 +202,7 @@ load helper
 	run --separate-stderr svmtool -T 0.3 map foo
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot map 'foo': no such region"
+	assert_stderr_regex "^svmtool: cannot map 'foo': region 'foo' was left half-created by pid $FROZEN_PID; run recover"
 }
 
 @test "map --hold detaches cleanly when a second stop signal follows the first" {

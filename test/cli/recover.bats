@@ -214,7 +214,7 @@ taker"
 		run --separate-stderr svmtool_nobody recover $dry
 		assert_equal "$status" 4
 		assert_equal "$output" ""
-		assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': permission denied"
+		assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': (shm directory '$SVMTOOL_SHM_DIR': )?permission denied"
 	done
 }
 

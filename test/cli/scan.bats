@@ -209,7 +209,7 @@ region_with_ghost() {
 		run --separate-stderr svmtool_nobody scan $dry
 		assert_equal "$status" 4
 		assert_equal "$output" ""
-		assert_stderr_regex "^svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied"
+		assert_stderr_regex "^svmtool: cannot scan namespace '$SVMTOOL_ROOT': (shm directory '$SVMTOOL_SHM_DIR': )?permission denied"
 	done
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody scan
