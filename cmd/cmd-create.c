@@ -16,10 +16,12 @@ static const char usage[] =
 	"                      [--exist-ok] [--base ADDR] [--span SIZE] "
 	"[--capacity N]";
 static const char what[] =
-	"Create a persistent region of SIZE bytes (K, M, G, T suffixes) and "
-	"print its\nname, base and size.  The region stays until 'svmtool "
-	"unmap' removes it.\n--base, --span and --capacity (and -m and --group) "
-	"also apply to the namespace\nwhen this creates it.";
+	"Create a persistent region of SIZE bytes and print its name, base and "
+	"size.\nThe region stays until 'svmtool unmap' removes it.  Sizes are "
+	"decimal or 0x\nhex, with K, M, G, T (or KiB, MiB, GiB, TiB) for powers "
+	"of 1024.  The mode\ndefaults to 0600 less the umask.  --base, --span "
+	"and --capacity (and -m and\n--group) also apply to the namespace when "
+	"this creates it.";
 
 struct create_args {
 	const char *name;
@@ -72,10 +74,12 @@ static int get_args(struct create_args *a, struct arg_str *size,
 	if (mode->count) {
 		unsigned long m = strtoul(mode->sval[0], &end, 8);
 
+		/* Permission bits only: no setuid, setgid or sticky. */
 		if (mode->sval[0][0] < '0' || mode->sval[0][0] > '7' || *end ||
-		    m > 07777)
+		    m > 0777)
 			return cli_usage("create", "invalid mode '%s': expected "
-					 "octal, e.g. 0660", mode->sval[0]);
+					 "octal permissions, e.g. 0660",
+					 mode->sval[0]);
 		a->ro.mode = a->nso.mode = (mode_t)m;
 		a->ro.flags |= SVMT_REGION_EXACT_MODE;
 	}
@@ -232,8 +236,7 @@ int cmd_create(int argc, char **argv)
 	struct arg_str *size = arg_str1("s", "size", "SIZE",
 					"size of the data area");
 	struct arg_str *mode = arg_str0("m", "mode", "MODE",
-					"permissions, octal, applied exactly "
-					"(default 0600 less the umask)");
+					"octal permissions, applied exactly");
 	struct arg_str *owner = arg_str0(NULL, "owner", "USER",
 					 "owner (default: you)");
 	struct arg_str *group = arg_str0(NULL, "group", "GROUP",

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-static const char usage[] = "svmtool unmap NAME... [-f]";
+static const char usage[] = "svmtool unmap NAME... [-f | --force]";
 static const char what[] =
 	"Remove the regions named: free their directory entries and addresses "
 	"and\ndelete their objects.  A region with live clients is kept unless "

@@ -296,7 +296,8 @@ int cli_print_regions(const struct svmt_region_info *ri, size_t n,
 {
 	enum col_id ids[64];
 	struct libscols_table *tb;
-	char buf[4096];
+	/* Room for every client's pid: the widest cell there is. */
+	char buf[SVMT_MAX_CLIENTS * 12 + 64];
 	int ncols, ret = CLI_EXIT_FAIL;
 
 	ncols = parse_columns(lo->columns, ids, 64);

@@ -101,6 +101,10 @@ int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
 	if (dir_end > file_size || r->free_off < dir_end || r->free_off % 8 ||
 	    free_end > file_size)
 		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
+	/* Exactly the size its geometry needs: nothing unbounded is read. */
+	if (file_size != svmt_page_up(free_end))
+		return svmt_fail(SVMT_ECORRUPT, "size %" PRIu64 " does not fit "
+				 "the directory geometry", file_size);
 	if (memchr(r->root, '\0', sizeof(r->root)) == NULL ||
 	    (root && strcmp(r->root, root)))
 		return svmt_fail(SVMT_ECORRUPT, "object of another namespace");

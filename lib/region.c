@@ -697,11 +697,27 @@ int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 
 int svmt_region_unlock(svmt_region *r)
 {
+	struct svmt_shlock *l = &r->h->lock;
 	pid_t me = svmt_self()->pid;
+	uint32_t tag;
+	uint64_t start;
+	int rc;
 
-	if (atomic_load_explicit(&r->h->lock.owner_pid, memory_order_relaxed) != me)
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) != me)
 		return -EPERM;
-	svmt_lock_release(&r->h->lock);
+	/* Another thread of this process is not the owner: the mutex says. */
+	tag = atomic_load_explicit(&l->owner_tag, memory_order_relaxed);
+	start = atomic_load_explicit(&l->owner_start, memory_order_relaxed);
+	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
+	rc = pthread_mutex_unlock(&l->u.m);
+	if (rc) {
+		atomic_store_explicit(&l->owner_start, start, memory_order_relaxed);
+		atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
+		atomic_store_explicit(&l->owner_pid, me, memory_order_relaxed);
+		return -rc;
+	}
 	return 0;
 }
 

@@ -237,10 +237,14 @@ SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
  * posix_fallocate, so a full shm directory gives -ENOSPC here, never SIGBUS
  * later.
  *
+ * The init callback must not call libsvmtool on the same namespace handle.
+ *
  * Errors: -ENOENT, -EEXIST, SVMT_ESIZE (exists with another size),
  * SVMT_ENAME, -EINVAL, SVMT_EDIRFULL, SVMT_ENOVA, -ENOSPC, SVMT_ECLIENTFULL,
  * SVMT_ECORRUPT, SVMT_EUNTRUSTED, SVMT_EINITFN, SVMT_ENOTATTACHED,
- * -ETIMEDOUT, negated errno.
+ * -ETIMEDOUT, -EBUSY (the region keeps being replaced, or this process
+ * still maps its addresses), -EAGAIN (a creation lost its claim), -ESTALE,
+ * negated errno.
  */
 SVMT_EXPORT int svmt_region_open(svmt_ns *ns, const char *name,
 				 const struct svmt_region_opts *o,
@@ -276,7 +280,8 @@ SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
  * SVMT_ENOTRECOVERABLE (run svmt_recover()).
  */
 SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
-/** Release the lock taken by svmt_region_lock(). */
+/** Release the lock taken by svmt_region_lock() in this thread: -EPERM
+ * when this thread does not hold it. */
 SVMT_EXPORT int svmt_region_unlock(svmt_region *r);
 
 enum svmt_remove_flags {

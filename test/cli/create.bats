@@ -230,7 +230,7 @@ see 'svmtool create --help'"
 }
 
 @test "bad modes are usage errors" {
-	for m in 999 abc 8 -1 10000 ''; do
+	for m in 999 abc 8 -1 10000 4755 1777 ''; do
 		run --separate-stderr svmtool create foo -s 4K -m "$m"
 		assert_usage_error "invalid mode '$m'"
 	done
