@@ -4,6 +4,8 @@
  */
 #include "testlib.h"
 
+#include <pthread.h>
+
 #define PERSIST (SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT)
 
 /* A lock in shared anonymous memory, inherited by children. */
@@ -350,6 +352,36 @@ static void test_region_close_releases_held_lock(void **state)
 	assert_ok(svmt_region_close(r));
 }
 
+static void *unlock_from_thread(void *r)
+{
+	return (void *)(intptr_t)svmt_region_unlock(r);
+}
+
+/* Only the thread that holds the lock can release it. */
+static void test_region_unlock_from_another_thread_is_eperm(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	struct svmt_region_info *all = NULL, *ri;
+	size_t n = 0;
+	pthread_t th;
+	void *rc;
+
+	make_locked_region(t);
+	assert_ok(tl_attach(t, "locked", &ns, &r));
+	assert_ok(svmt_region_lock(r, 9, -1));
+	assert_int_equal(pthread_create(&th, NULL, unlock_from_thread, r), 0);
+	assert_int_equal(pthread_join(th, &rc), 0);
+	assert_int_equal((intptr_t)rc, -EPERM);
+	ri = list_locked(t, &all, &n);
+	assert_int_equal(ri->lock.owner, getpid()); /* still shown as held */
+	svmt_list_free(all, n);
+	assert_ok(svmt_region_unlock(r));
+	assert_ok(svmt_region_lock(r, 9, 0));
+	assert_ok(svmt_region_unlock(r));
+}
+
 static void test_region_lock_holder_killed_then_parent_locks(void **state)
 {
 	struct tl *t = *state;
@@ -564,6 +596,7 @@ int main(void)
 		TL_TEST(test_region_lock_held_by_live_child_times_out),
 		TL_TEST(test_region_attach_proceeds_while_user_lock_held),
 		TL_TEST(test_region_close_releases_held_lock),
+		TL_TEST(test_region_unlock_from_another_thread_is_eperm),
 		TL_TEST(test_region_lock_holder_killed_then_parent_locks),
 		TL_TEST(test_region_lock_sleeping_waiter_wakes_when_holder_killed),
 		TL_TEST(test_region_lock_not_recoverable_until_recover),
