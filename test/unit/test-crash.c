@@ -52,7 +52,7 @@ static void test_rebuild_twice_changes_nothing_more(void **state)
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_ns_info a, b;
-	char name[8];
+	char name[16];
 
 	for (int i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "r%d", i);
