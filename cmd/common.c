@@ -15,12 +15,18 @@
 
 struct cli_globals cli = { .timeout_ms = 10000 };
 
+/* One line on stderr; control characters a user typed are shown as '?',
+ * so a message is one line and never drives the terminal. */
 static void vwarn(const char *fmt, va_list ap)
 {
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (char *p = msg; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
 	fflush(stdout);
-	fputs("svmtool: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "svmtool: %s\n", msg);
 }
 
 void cli_warn(const char *fmt, ...)

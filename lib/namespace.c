@@ -326,6 +326,13 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (!rc && atomic_load_explicit(&hdr->state, memory_order_acquire) !=
 				   SVMT_RS_READY)
 			rc = svmt_fail(SVMT_ECORRUPT, "namespace object not ready");
+		/* Name the file: it is the operator's to look at or remove. */
+		if (rc == SVMT_ECORRUPT || rc == SVMT_EVERSION) {
+			char why[200];
+
+			snprintf(why, sizeof(why), "%s", svmt_errdetail());
+			svmt_fail(rc, "%s: %s", objname, why);
+		}
 		if (!rc)
 			return fd;
 		close(fd);

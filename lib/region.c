@@ -550,6 +550,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	r = find_local(ns, nm);
 	if (r && (o->flags & SVMT_REGION_EXCL) && (o->flags & SVMT_REGION_CREATE)) {
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
+	} else if (r && o->size && svmt_page_up(o->size) != r->data_size) {
+		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64 " bytes, "
+			       "not %" PRIu64, nm, r->data_size,
+			       svmt_page_up(o->size));
 	} else if (r) {
 		r->refs++;
 		*out = r;
