@@ -257,11 +257,6 @@ int cmd_create(int argc, char **argv)
 	struct create_args a;
 	int ret;
 
-	if (arg_nullcheck(table)) {
-		cli_warn("out of memory");
-		ret = CLI_EXIT_FAIL;
-		goto out;
-	}
 	ret = cli_parse(argc, argv, table, n, usage, what);
 	if (ret >= 0)
 		goto out;

@@ -101,11 +101,6 @@ int cmd_list(int argc, char **argv)
 	struct list_opts lo;
 	int ret;
 
-	if (arg_nullcheck(table)) {
-		cli_warn("out of memory");
-		ret = CLI_EXIT_FAIL;
-		goto out;
-	}
 	ret = cli_parse(argc, argv, table, n, usage, what);
 	if (ret == CLI_EXIT_OK && help->count)
 		cli_print_columns_help(stdout);

@@ -94,11 +94,6 @@ int cmd_unmap(int argc, char **argv)
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	int ret;
 
-	if (arg_nullcheck(table)) {
-		cli_warn("out of memory");
-		ret = CLI_EXIT_FAIL;
-		goto out;
-	}
 	ret = cli_parse(argc, argv, table, n, usage, what);
 	if (ret >= 0)
 		goto out;

@@ -245,6 +245,10 @@ int cli_parse(int argc, char **argv, void **table, int n,
 	struct arg_end *end = table[n - 1];
 	int nerr;
 
+	if (arg_nullcheck(table)) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAIL;
+	}
 	nerr = arg_parse(argc, argv, table);
 	/* --help wins over every other error, mandatory ones included. */
 	if (help->count > 0) {

@@ -99,7 +99,8 @@ int cli_usage(const char *cmd, const char *fmt, ...)
  * Parse @argc/@argv with the argtable @table of @n entries (the last one
  * the struct arg_end).  Returns -1 when parsing succeeded and the command
  * should run, otherwise the status to return: 0 after printing the help
- * (when @help was given), 2 after reporting the first error.  @usage is the
+ * (when @help was given), 2 after reporting the first error, 1 when the
+ * table could not be allocated.  @usage is the
  * synopsis printed by --help, @what the one-line description.
  */
 int cli_parse(int argc, char **argv, void **table, int n,
