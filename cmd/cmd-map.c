@@ -37,6 +37,13 @@ static int hold(const sigset_t *set, const char *name)
 	return CLI_EXIT_OK;
 }
 
+static int hup_ignored(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 static int do_map(const char *name, int hold_it)
 {
 	struct svmt_ns_opts nso;
@@ -56,7 +63,8 @@ static int do_map(const char *name, int hold_it)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	if (!hup_ignored()) /* under nohup, a hang-up does not stop us */
+		sigaddset(&set, SIGHUP);
 	if (hold_it) {
 		pthread_sigmask(SIG_BLOCK, &set, &old);
 		sigaction(SIGPIPE, &ign, &oldpipe);

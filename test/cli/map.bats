@@ -230,3 +230,26 @@ load helper
 	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
 	assert_output --regexp '^foo +0 +0$'
 }
+
+@test "map --hold under nohup stays attached through SIGHUP" {
+	svmtool create foo -s 4K
+	HOLDER_OUT=$BATS_TEST_TMPDIR/hold.nohup
+	nohup "$SVMTOOL" map foo --hold </dev/null >"$HOLDER_OUT" 2>&1 3>&- &
+	HOLDER_PID=$!
+	echo "$HOLDER_PID" >>"$HOLDERS_FILE"
+	for ((n = 0; n < 200; n++)); do
+		grep -q ': ready' "$HOLDER_OUT" && break
+		sleep 0.05
+	done
+	kill -HUP "$HOLDER_PID"
+	sleep 0.3
+	run kill -0 "$HOLDER_PID"
+	assert_success
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
+	assert_output --regexp '^foo +1 +0$'
+	kill -TERM "$HOLDER_PID"
+	wait_exit "$HOLDER_PID"
+	assert_equal "$WAIT_STATUS" 0
+	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
+	assert_output --regexp '^foo +0 +0$'
+}
