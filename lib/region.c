@@ -694,9 +694,20 @@ const char *svmt_region_name(const svmt_region *r)
 int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 {
 	svmt_clear_detail();
-	/* The data is the caller's: no bookkeeping to repair here. */
-	return svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
-				 NULL, NULL, NULL);
+	pid_t dead = 0;
+	int rc;
+
+	/* The data is the caller's: no bookkeeping to repair here, but the
+	 * caller learns of the death through svmt_region_lock_recovered(). */
+	rc = svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
+			       NULL, NULL, &dead);
+	r->lock_recovered = !rc && dead != 0;
+	return rc;
+}
+
+int svmt_region_lock_recovered(const svmt_region *r)
+{
+	return r->lock_recovered;
 }
 
 int svmt_region_unlock(svmt_region *r)

@@ -309,6 +309,8 @@ struct svmt_region {
 	uint32_t max_clients;
 	bool persistent;
 	bool inherited;          /* mapped by the parent before fork() */
+	bool lock_recovered;     /* the last svmt_region_lock() took a dead
+				    owner's lock */
 };
 
 /* Client table of a locked region header (at SVMT_CLIENTS_OFF). */

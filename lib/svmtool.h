@@ -274,12 +274,19 @@ SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
  * this process and @tag (any value, shown by list) as its owner.
  * @timeout_ms <0 waits forever, 0 tries once.  If the previous owner died
  * holding it, the lock is made consistent and taken; the data area is the
- * caller's to check (list shows how often that happened).  This lock guards
+ * caller's to check: svmt_region_lock_recovered() says so.  This lock guards
  * the data only: attaching and detaching use a separate bookkeeping lock and
  * never wait for it.  Errors: -ETIMEDOUT, -EDEADLK (this thread holds it),
  * SVMT_ENOTRECOVERABLE (run svmt_recover()).
  */
 SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
+/**
+ * 1 when the last successful svmt_region_lock() on @r took the lock from a
+ * process that died holding it (the data area may be half-updated: check
+ * or repair it before unlocking), 0 otherwise.
+ */
+SVMT_EXPORT int svmt_region_lock_recovered(const svmt_region *r);
+
 /** Release the lock taken by svmt_region_lock() in this thread: -EPERM
  * when this thread does not hold it. */
 SVMT_EXPORT int svmt_region_unlock(svmt_region *r);

@@ -414,12 +414,17 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 	svmt_list_free(all, n);
 
 	assert_ok(svmt_region_lock(r, 9, 2000));
-	/* the data area is the caller's to check: it is as the dead one left it */
+	/* the data area is the caller's to check: it is as the dead one left
+	 * it, and the caller is told */
+	assert_int_equal(svmt_region_lock_recovered(r), 1);
 	assert_string_equal((char *)svmt_region_data(r), "half-written");
 	ri = list_locked(t, &all, &n);
 	assert_int_equal(ri->lock.owner, getpid());
 	assert_int_equal(ri->lock.recoveries, 1);
 	svmt_list_free(all, n);
+	assert_ok(svmt_region_unlock(r));
+	assert_ok(svmt_region_lock(r, 9, 0));
+	assert_int_equal(svmt_region_lock_recovered(r), 0);
 	assert_ok(svmt_region_unlock(r));
 
 	ri = list_locked(t, &all, &n);
