@@ -222,3 +222,15 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 	assert_equal "$(grep -c "no such region" <<<"$stderr")" 1100
 	assert_equal "$output" ""
 }
+
+@test "root can map and unmap a region it gave to another owner" {
+	need_root
+	svmtool create theirs -s 4K --owner nobody
+	run --separate-stderr svmtool list -n -o NAME,OWNER,STATE theirs
+	assert_output --regexp '^theirs +nobody +ready$'
+	run --separate-stderr svmtool map theirs
+	assert_success
+	run --separate-stderr svmtool unmap theirs
+	assert_success
+	assert_file_not_exists "$(object theirs)"
+}
