@@ -558,6 +558,8 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 			     "namespace lock was not recoverable: reinitialised");
 			rec = 0;
 			rc = svmt_dir_rebuild(&d, dropped_entry, &em);
+			if (rc)
+				svmt_ns_unlock(ns);
 		}
 	}
 	if (rc)
