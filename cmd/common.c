@@ -442,8 +442,8 @@ static void on_event(const struct svmt_event *ev, void *arg)
 	cli_print_event(ev);
 }
 
-int cli_run_check(const char *cmd, char const *const *names, int nnames,
-		  int dry_run, unsigned flags, cli_check_fn fn)
+static int run_check(const char *cmd, char const *const *names, int nnames,
+		     int dry_run, unsigned flags, cli_check_fn fn)
 {
 	struct svmt_region_info *ri = NULL;
 	struct svmt_ns_opts nso;
@@ -506,5 +506,24 @@ out:
 	free(found);
 	svmt_list_free(ri, n);
 	svmt_ns_close(ns);
+	return ret;
+}
+
+int cli_check_command(int argc, char **argv, const struct cli_check *c)
+{
+	struct arg_lit *help = arg_lit0("h", "help", "show this help");
+	struct arg_lit *dry_run = arg_lit0(NULL, "dry-run",
+					   "only report, change nothing");
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+					 c->names_help);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
+	void *table[] = { help, dry_run, names, end };
+	const int n = (int)(sizeof(table) / sizeof(table[0]));
+	int ret = cli_parse(argc, argv, table, n, c->usage, c->what);
+
+	if (ret < 0)
+		ret = run_check(c->name, names->sval, names->count,
+				dry_run->count > 0, c->flags, c->fn);
+	arg_freetable(table, (size_t)n);
 	return ret;
 }

@@ -152,15 +152,22 @@ typedef int (*cli_check_fn)(svmt_ns *ns, const char *const *names,
 			    size_t nnames, unsigned flags, svmt_event_fn fn,
 			    void *arg);
 
+/* A command that checks and repairs: scan and recover. */
+struct cli_check {
+	const char *name;       /* "scan" */
+	const char *usage, *what, *names_help;
+	unsigned flags;         /* passed to fn with SVMT_DRY_RUN as asked */
+	cli_check_fn fn;        /* svmt_scan or svmt_recover */
+};
+
 /*
- * Run svmt_scan or svmt_recover (@fn) for scan and recover: over the
- * named regions (all when @nnames is 0), printing one line per event.
+ * The whole of such a command: parse [NAME...] [--dry-run], run @c->fn
+ * over the named regions (all when none), printing one line per event.
  * Returns 0; 6 when a dry run found something; when something found could
  * not be fixed, the status for the reason (5 for a lock held, 1 for a
  * corrupt object); 3 when a named region does not exist (after the others).
  */
-int cli_run_check(const char *cmd, char const *const *names, int nnames,
-		  int dry_run, unsigned flags, cli_check_fn fn);
+int cli_check_command(int argc, char **argv, const struct cli_check *c);
 
 /* ------------------------------------------------------------ output.c */
 
