@@ -631,16 +631,21 @@ int svmt_ns_remove(const struct svmt_ns_opts *o)
 	if (rc)
 		goto out;
 	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);
-	if (ns->r->count)
+	if (ns->r->count) {
 		rc = svmt_fail(-EBUSY, "namespace '%s' holds %u regions",
 			       ns->root_name, ns->r->count);
-	else if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		 st.st_dev == ns->dev && st.st_ino == ns->ino &&
-		 unlinkat(ns->dirfd, objname, 0) < 0)
-		rc = -errno;
-	if (!rc)
+	} else {
+		/* Marked first: open handles see -ESTALE even if we die here. */
 		atomic_store_explicit(&ns->r->state, SVMT_RS_REMOVED,
 				      memory_order_release);
+		if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == ns->dev && st.st_ino == ns->ino &&
+		    unlinkat(ns->dirfd, objname, 0) < 0) {
+			rc = -errno;
+			atomic_store_explicit(&ns->r->state, SVMT_RS_READY,
+					      memory_order_release);
+		}
+	}
 	svmt_ns_unlock(ns);
 out:
 	svmt_ns_close(ns);

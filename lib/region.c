@@ -610,10 +610,9 @@ static int region_detach(struct svmt_region *r)
 			svmt_space_unmap(r->base, r->size);
 		return 0;
 	}
-	/* Never unmap a lock we hold: the kernel's robust list would break. */
-	if (atomic_load_explicit(&r->h->lock.owner_pid, memory_order_relaxed) ==
-	    svmt_self()->pid)
-		svmt_lock_release(&r->h->lock);
+	/* Never unmap a lock we hold: the kernel's robust list would break.
+	 * (Only the holding thread can release it; svmt_region_unlock checks.) */
+	svmt_region_unlock(r);
 	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
 		svmt_clients_del(r->h, r->max_clients, svmt_self());

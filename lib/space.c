@@ -110,7 +110,7 @@ void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e)
 	uint32_t mask = d->g->slots - 1;
 	uint32_t i = (uint32_t)(e - s), j = i;
 
-	for (;;) {
+	for (uint32_t k = 0; k < d->g->slots; k++) { /* a full table: stop */
 		uint32_t home;
 
 		j = (j + 1) & mask;
@@ -278,6 +278,14 @@ int svmt_dir_rebuild(const struct svmt_dir *d,
 			k = i;
 	}
 	free(v);
+	/* More than the capacity can only be corruption: keep what fits (the
+	 * free list has room for capacity + 1 gaps, the table needs a hole). */
+	got = used_slots(d, &v);
+	if (got < 0)
+		return (int)got;
+	for (i = d->g->capacity; i < (uint32_t)got; i++)
+		drop_slot(&s[v[i]], true, dropped, arg);
+	free(v);
 	do {
 		moved = false;
 		for (i = 0; i < d->g->slots; i++) {
@@ -298,8 +306,6 @@ int svmt_dir_rebuild(const struct svmt_dir *d,
 	if (used_extents(d, &used, &n))
 		return -ENOMEM;
 	d->r->count = n;
-	if (n > d->g->capacity) /* more than fit: the next inserts fail */
-		d->r->count = d->g->capacity;
 	d->r->free_count = implied_free(d, used, n, svmt_dir_free(d));
 	d->r->generation++;
 	free(used);

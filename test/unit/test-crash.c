@@ -45,6 +45,56 @@ static void test_rebuild_after_torn_delete_keeps_every_region(void **state)
 	svmt_ns_unlock(ns);
 }
 
+static void count_dropped(const struct svmt_dirent *e, void *arg)
+{
+	(void)e;
+	(*(int *)arg)++;
+}
+
+/* A directory holding more entries than its capacity (only corruption
+ * does that) is cut back to the capacity: the free list and a hole in the
+ * table must fit. */
+static void test_rebuild_cuts_an_overfull_directory_to_capacity(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_ns_opts o;
+	svmt_ns *ns = NULL;
+	struct svmt_dir d;
+	struct svmt_dirent *s;
+	struct svmt_extent bad;
+	uint32_t i, k = 0;
+	int dropped = 0;
+
+	tl_opts(t, &o, SVMT_NS_CREATE);
+	o.capacity = 4;
+	assert_ok(tl_ns_open_opts(t, &o, &ns));
+	d = svmt_ns_dir(ns);
+	s = svmt_dir_slots(&d);
+	assert_ok(svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL));
+	/* fill every slot with a valid, gapped entry */
+	for (i = 0; i < ns->g.slots; i++) {
+		snprintf(s[i].name, sizeof(s[i].name), "x%u", i);
+		s[i].base = ns->g.area_start + (2 * i + 1) * 4096ULL;
+		s[i].size = 4096;
+		s[i].generation = i + 1;
+		atomic_store(&s[i].state, SVMT_ENT_READY);
+		k++;
+	}
+	assert_ok(svmt_dir_rebuild(&d, count_dropped, &dropped));
+	assert_int_equal(dropped, (int)(k - ns->g.capacity));
+	assert_int_equal(ns->r->count, ns->g.capacity);
+	assert_true(ns->r->free_count <= ns->g.free_cap);
+	assert_int_equal(svmt_dir_check(&d, &bad), 0);
+	/* and deleting still ends */
+	for (i = 0; i < ns->g.slots; i++)
+		if (atomic_load(&s[i].state) != SVMT_ENT_EMPTY) {
+			svmt_dir_remove_entry(ns, &s[i]);
+			break;
+		}
+	assert_int_equal(ns->r->count, ns->g.capacity - 1);
+	svmt_ns_unlock(ns);
+}
+
 /* Rebuilding is idempotent and never drops a valid entry. */
 static void test_rebuild_twice_changes_nothing_more(void **state)
 {
@@ -259,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TL_TEST(test_rebuild_after_torn_delete_keeps_every_region),
 		TL_TEST(test_rebuild_twice_changes_nothing_more),
+		TL_TEST(test_rebuild_cuts_an_overfull_directory_to_capacity),
 		TL_TEST(test_create_avoids_addresses_this_process_still_maps),
 		TL_TEST(test_attach_refuses_base_outside_the_span),
 		TL_TEST(test_recover_finishes_an_interrupted_removal),
