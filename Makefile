@@ -149,7 +149,8 @@ check-valgrind: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) RUNNER="$(VALGRIND)" test/run-tests.sh unit
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)B=$(B) test/demo.sh
 
 # Coverage-guided fuzzing of object validation (clang's libFuzzer).
