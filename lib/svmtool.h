@@ -410,6 +410,8 @@ struct svmt_event {
 	const char *detail;       /* human-readable details, never NULL */
 };
 
+/* Called for each finding, possibly with a namespace or region lock held:
+ * it must not call libsvmtool on the same namespace. */
 typedef void (*svmt_event_fn)(const struct svmt_event *ev, void *arg);
 
 enum svmt_check_flags {
