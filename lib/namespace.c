@@ -276,11 +276,10 @@ fail:
 /* Open the root object; create it when asked.  Returns an fd. */
 static int root_open(int dirfd, const char *objname, const char *root,
 		     const struct svmt_ns_opts *o, const struct svmt_ns *ns,
-		     struct stat *st, struct svmt_root *hdr, bool *created)
+		     struct stat *st, struct svmt_root *hdr)
 {
-	bool rdonly = o->flags & SVMT_NS_RDONLY;
+	bool rdonly = o->flags & SVMT_NS_RDONLY, created = false;
 
-	*created = false;
 	for (;;) {
 		/* O_NONBLOCK: a FIFO planted under our name must not hang us. */
 		int fd = openat(dirfd, objname, (rdonly ? O_RDONLY : O_RDWR) |
@@ -293,7 +292,7 @@ static int root_open(int dirfd, const char *objname, const char *root,
 			rc = root_create(dirfd, objname, root, o);
 			if (rc && rc != -EEXIST)
 				return rc;
-			*created = !rc;
+			created = !rc;
 			continue;
 		}
 		if (fd < 0 && errno == ENOENT)
@@ -304,7 +303,7 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (fd < 0)
 			return -errno;
 		if ((o->flags & SVMT_NS_EXCL) && (o->flags & SVMT_NS_CREATE) &&
-		    !*created) {
+		    !created) {
 			close(fd);
 			return svmt_fail(-EEXIST, "namespace '%s' exists", root);
 		}
@@ -433,7 +432,6 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 	struct svmt_root hdr;
 	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
 	struct stat st;
-	bool created = false;
 	int rc;
 
 	svmt_clear_detail();
@@ -472,8 +470,7 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 		goto fail;
 	}
 	svmt_objname(objname, sizeof(objname), ns->root_name, NULL);
-	rc = root_open(ns->dirfd, objname, ns->root_name, o, ns, &st, &hdr,
-		       &created);
+	rc = root_open(ns->dirfd, objname, ns->root_name, o, ns, &st, &hdr);
 	if (rc < 0)
 		goto fail;
 	ns->rootfd = rc;
