@@ -349,7 +349,7 @@ static struct svmt_ns *find_attached(dev_t dev, ino_t ino)
 	return NULL;
 }
 
-static int ns_map(struct svmt_ns *ns, const struct svmt_root *hdr)
+static int ns_map(struct svmt_ns *ns)
 {
 	struct svmt_geom g;
 	void *p;
@@ -383,7 +383,6 @@ static int ns_map(struct svmt_ns *ns, const struct svmt_root *hdr)
 		ns->r = p;
 		ns->mapped = true;
 	}
-	(void)hdr;
 	/* The geometry must not have changed between the read and the map. */
 	rc = svmt_root_validate(ns->r, ns->g.file_size, ns->root_name, &g);
 	if (!rc && !geom_equal(&g, &ns->g))
@@ -493,14 +492,14 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 			*out = old;
 			return 0;
 		}
-		rc = ns_map(ns, &hdr);
+		rc = ns_map(ns);
 		if (!rc) {
 			ns->next = attached;
 			attached = ns;
 		}
 		pthread_mutex_unlock(&attached_mu);
 	} else {
-		rc = ns_map(ns, &hdr);
+		rc = ns_map(ns);
 	}
 	if (rc)
 		goto fail;
@@ -647,6 +646,14 @@ int svmt_ns_remove(const struct svmt_ns_opts *o)
 out:
 	svmt_ns_close(ns);
 	return rc;
+}
+
+int svmt_obj_unlink(struct svmt_ns *ns, const char *name)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	return unlinkat(ns->dirfd, objname, 0) ? -errno : 0;
 }
 
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,

@@ -113,12 +113,12 @@ static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		     "%s of a dead process recovered", what);
 }
 
-static void unlink_region(struct svmt_ns *ns, const char *name)
+/* A lock left not recoverable was made usable again. */
+static void emit_reinit(const struct emitter *em, const char *region)
 {
-	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
-
-	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	unlinkat(ns->dirfd, objname, 0);
+	emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 1, 0,
+	     "%s was not recoverable: reinitialised",
+	     region[0] ? "region lock" : "namespace lock");
 }
 
 /* Open, validate and map the header of a region for bookkeeping. */
@@ -389,7 +389,6 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 			 struct svmt_shlock *l, struct svmt_rctx *meta,
 			 const struct emitter *em)
 {
-	const char *what = "region lock"; /* either: one to the operator */
 	pid_t rec;
 	int rc = svmt_lock_acquire(l, SVMT_TAG_RECOVER,
 				   meta ? ns->timeout_ms : 0,
@@ -398,18 +397,13 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(l)) {
 		if (meta)
 			svmt_region_repair(meta);
-		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, 0, 0, 1, 0,
-		     "%s was not recoverable: reinitialised", what);
+		emit_reinit(em, name);
 		return;
 	}
 	if (rc)
 		return; /* held by a live process */
-	if (rec > 0)
-		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, rec, 0, 1, 0,
-		     "%s held by dead pid %d recovered", what, (int)rec);
-	else if (rec)
-		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, 0, 0, 1, 0,
-		     "%s of a dead process recovered", what);
+	if (rec) /* either lock is "the region lock" to the operator */
+		emit_lock(em, name, rec, 1);
 	svmt_lock_release(l);
 }
 
@@ -429,7 +423,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		if (svmt_ident_alive(&e->creator))
 			return;
 		svmt_dir_remove_entry(ns, e);
-		unlink_region(ns, ref->name);
+		svmt_obj_unlink(ns, ref->name);
 		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
 		     "removed region half-created by dead pid %d", (int)pid);
 		return;
@@ -452,7 +446,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		   atomic_load(&h->state) != SVMT_RS_READY) {
 		/* A removal was interrupted between its steps: finish it. */
 		svmt_dir_remove_entry(ns, e);
-		unlink_region(ns, ref->name);
+		svmt_obj_unlink(ns, ref->name);
 		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
 		     "finished an interrupted removal");
 	} else {
@@ -516,7 +510,7 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		     (int)pid);
 		return;
 	}
-	unlink_region(ns, name);
+	svmt_obj_unlink(ns, name);
 	emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
 	     "removed object not in the directory (%s)",
 	     atomic_load(&hdr.state) == SVMT_RS_READY ? "its addresses are taken"
@@ -554,8 +548,7 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		if (!rc)
 			rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL);
 		if (!rc) {
-			emit(&em, SVMT_EV_DEAD_LOCK_OWNER, "", 0, 0, 1, 0,
-			     "namespace lock was not recoverable: reinitialised");
+			emit_reinit(&em, "");
 			rec = 0;
 			rc = svmt_dir_rebuild(&d, dropped_entry, &em);
 			if (rc)

@@ -122,14 +122,6 @@ void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
 		svmt_dir_rebuild(&d, NULL, NULL);
 }
 
-static void unlink_obj(struct svmt_ns *ns, const char *name)
-{
-	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
-
-	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	unlinkat(ns->dirfd, objname, 0);
-}
-
 static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
 {
 	struct svmt_region *r;
@@ -149,6 +141,15 @@ static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
 		    r->base < base + size)
 			return true;
 	return false;
+}
+
+/* An opener that asks for a size (0: any) must get that size. */
+static int size_check(const char *name, uint64_t have, uint64_t want)
+{
+	if (!want || svmt_page_up(want) == have)
+		return 0;
+	return svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64 " bytes, not %"
+			 PRIu64, name, have, svmt_page_up(want));
 }
 
 /* What a creation claimed in the directory. */
@@ -371,10 +372,8 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	else if (!rc && atomic_load(&hdr.state) != SVMT_RS_READY)
 		rc = svmt_fail(-ENOENT, "region '%s' was being removed; run "
 			       "recover", name);
-	if (!rc && o && o->size && svmt_page_up(o->size) != hdr.data_size)
-		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64
-			       " bytes, not %" PRIu64, name, hdr.data_size,
-			       svmt_page_up(o->size));
+	if (!rc && o)
+		rc = size_check(name, hdr.data_size, o->size);
 	if (!rc && !out) {
 		close(fd);
 		return 0;
@@ -548,18 +547,17 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 				 ns->root_name);
 	pthread_mutex_lock(&ns->mu);
 	r = find_local(ns, nm);
-	if (r && (o->flags & SVMT_REGION_EXCL) && (o->flags & SVMT_REGION_CREATE)) {
-		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
-	} else if (r && o->size && svmt_page_up(o->size) != r->data_size) {
-		rc = svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64 " bytes, "
-			       "not %" PRIu64, nm, r->data_size,
-			       svmt_page_up(o->size));
-	} else if (r) {
-		r->refs++;
-		*out = r;
-		rc = 0;
-	} else {
+	if (!r) {
 		rc = region_open(ns, nm, o, out);
+	} else if ((o->flags & SVMT_REGION_EXCL) &&
+		   (o->flags & SVMT_REGION_CREATE)) {
+		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
+	} else {
+		rc = size_check(nm, r->data_size, o->size);
+		if (!rc) { /* open here already: one more reference */
+			r->refs++;
+			*out = r;
+		}
 	}
 	pthread_mutex_unlock(&ns->mu);
 	return rc;
@@ -589,7 +587,7 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
 				      memory_order_release);
 		svmt_dir_remove_entry(ns, e);
-		unlink_obj(ns, name);
+		svmt_obj_unlink(ns, name);
 		*destroyed = true;
 	}
 	svmt_lock_release(&h->meta);
@@ -762,7 +760,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 
 		/* An object outside the directory goes only when forced. */
 		svmt_objname(objname, sizeof(objname), ns->root_name, nm);
-		if (force && unlinkat(ns->dirfd, objname, 0) == 0)
+		if (force && svmt_obj_unlink(ns, nm) == 0)
 			rc = 0;
 		else if (!force && faccessat(ns->dirfd, objname, F_OK,
 					     AT_SYMLINK_NOFOLLOW) == 0)
@@ -811,7 +809,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	svmt_lock_release(&h->meta);
 drop:
 	svmt_dir_remove_entry(ns, e);
-	unlink_obj(ns, nm);
+	svmt_obj_unlink(ns, nm);
 	rc = 0;
 out:
 	svmt_ns_unlock(ns);

@@ -22,7 +22,6 @@
 #define SVMT_ROOT_MAGIC "svmtROOT"
 #define SVMT_RGN_MAGIC "svmtRGN1"
 #define SVMT_ADDR_LIMIT 0x800000000000ULL /* x86_64/aarch64 user space */
-#define SVMT_MAX_HDR_BYTES (16ULL << 20) /* bound on what list reads */
 
 static inline uint64_t svmt_page_up(uint64_t v)
 {
@@ -293,6 +292,8 @@ bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid);
  * gave it, from the directory; (uid_t)-1 when unknown). */
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		  uid_t owner, struct stat *st);
+/* Unlink region @name's object: 0 or a negated errno. */
+int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
 /* The owner the directory records for region @name, or (uid_t)-1. */
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);

@@ -202,7 +202,7 @@ see 'svmtool --help'"
 	run --separate-stderr svmtool --shm-dir "$SVMTOOL_SHM_DIR/nope" map x
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot map 'x': .*nope"
+	assert_stderr "svmtool: cannot map 'x': shm directory '$SVMTOOL_SHM_DIR/nope' does not exist"
 }
 
 @test "an empty --shm-dir is a usage error" {
@@ -254,4 +254,12 @@ see 'svmtool --help'"
 	run --separate-stderr env POSIXLY_CORRECT=1 "$SVMTOOL" unmap px --force
 	assert_success
 	assert_equal "$stderr" ""
+}
+
+@test "control characters a user typed are shown as '?' in messages" {
+	run --separate-stderr svmtool create $'a\nb\e[31m' -s 4K
+	assert_equal "$status" 2
+	assert_equal "$output" ""
+	assert_equal "${stderr%%$'\n'*}" "svmtool: invalid region name 'a?b?[31m': use 1 to 63 of A-Z a-z 0-9 . _ -"
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 2
 }

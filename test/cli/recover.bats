@@ -17,7 +17,7 @@ load helper
 	run --separate-stderr svmtool --shm-dir "$SVMTOOL_SHM_DIR/nope" recover
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr_regex "^svmtool: cannot recover namespace '$SVMTOOL_ROOT': .*nope"
+	assert_stderr "svmtool: cannot recover namespace '$SVMTOOL_ROOT': shm directory '$SVMTOOL_SHM_DIR/nope' does not exist"
 }
 
 @test "recover NAME without a namespace exits 3" {

@@ -141,6 +141,27 @@ static void test_create_avoids_addresses_this_process_still_maps(void **state)
 	assert_ok(svmt_region_close(b));
 }
 
+/* Opening a region this process has open already, asking another size,
+ * is SVMT_ESIZE, not the first handle. */
+static void test_second_open_with_another_size_is_esize(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = tl_ns_create(t);
+	struct svmt_region_opts o;
+	svmt_region *a = NULL, *b = NULL;
+
+	tl_ropts(&o, 4096, PERSIST);
+	assert_ok(svmt_region_open(ns, "x", &o, &a));
+	o.size = 1 << 20;
+	assert_rc(svmt_region_open(ns, "x", &o, &b), SVMT_ESIZE);
+	assert_null(b);
+	o.size = 4096;
+	assert_ok(svmt_region_open(ns, "x", &o, &b));
+	assert_ptr_equal(a, b);
+	assert_ok(svmt_region_close(b));
+	assert_ok(svmt_region_close(a));
+}
+
 /* A header that points outside the namespace span is never mapped. */
 static void test_attach_refuses_base_outside_the_span(void **state)
 {
@@ -311,6 +332,7 @@ int main(void)
 		TL_TEST(test_rebuild_twice_changes_nothing_more),
 		TL_TEST(test_rebuild_cuts_an_overfull_directory_to_capacity),
 		TL_TEST(test_create_avoids_addresses_this_process_still_maps),
+		TL_TEST(test_second_open_with_another_size_is_esize),
 		TL_TEST(test_attach_refuses_base_outside_the_span),
 		TL_TEST(test_recover_finishes_an_interrupted_removal),
 		TL_TEST(test_removed_namespace_handle_is_stale),

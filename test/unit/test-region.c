@@ -621,24 +621,32 @@ static int holder_child(void *p)
 	return 0;
 }
 
+/*
+ * Region "busy" with a live client (a child, returned), and *ns a NOATTACH
+ * handle (remove works on one) on which a plain remove is refused.
+ */
+static pid_t busy_region(struct tl *t, struct share_arg *a, svmt_ns **ns)
+{
+	pid_t kid;
+
+	*ns = tl_ns_create(t);
+	tl_region_make(*ns, "busy", 8192);
+	tl_ns_close(t, *ns);
+	kid = tl_fork(t, holder_child, a);
+	assert_await(a->c, 'H');
+	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, ns));
+	assert_rc(svmt_region_remove(*ns, "busy", 0), -EBUSY);
+	assert_true(tl_exists(t, tl_obj(t, "busy")));
+	return kid;
+}
+
 static void test_region_remove_busy_with_live_client_ok_after_it_dies(void **state)
 {
 	struct tl *t = *state;
-	struct tl_chan *c = tl_chan_new(t);
-	struct share_arg a = { t, c };
+	struct share_arg a = { t, tl_chan_new(t) };
 	svmt_ns *ns = NULL;
-	pid_t kid;
+	pid_t kid = busy_region(t, &a, &ns);
 
-	ns = tl_ns_create(t);
-	tl_region_make(ns, "busy", 8192);
-	tl_ns_close(t, ns);
-	kid = tl_fork(t, holder_child, &a);
-	assert_await(c, 'H');
-
-	/* remove works on a NOATTACH handle */
-	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &ns));
-	assert_rc(svmt_region_remove(ns, "busy", 0), -EBUSY);
-	assert_true(tl_exists(t, tl_obj(t, "busy")));
 	/* the dead client does not count */
 	tl_kill(t, kid);
 	assert_ok(svmt_region_remove(ns, "busy", 0));
@@ -654,18 +662,10 @@ static void test_region_remove_busy_with_live_client_ok_after_it_dies(void **sta
 static void test_region_remove_force_with_live_client(void **state)
 {
 	struct tl *t = *state;
-	struct tl_chan *c = tl_chan_new(t);
-	struct share_arg a = { t, c };
+	struct share_arg a = { t, tl_chan_new(t) };
 	svmt_ns *ns = NULL;
-	pid_t kid;
+	pid_t kid = busy_region(t, &a, &ns);
 
-	ns = tl_ns_create(t);
-	tl_region_make(ns, "busy", 8192);
-	tl_ns_close(t, ns);
-	kid = tl_fork(t, holder_child, &a);
-	assert_await(c, 'H');
-	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &ns));
-	assert_rc(svmt_region_remove(ns, "busy", 0), -EBUSY);
 	assert_ok(svmt_region_remove(ns, "busy", SVMT_REMOVE_FORCE));
 	assert_false(tl_exists(t, tl_obj(t, "busy")));
 	{
@@ -674,7 +674,7 @@ static void test_region_remove_force_with_live_client(void **state)
 		assert_int_equal(in.count, 0);
 	}
 	/* the attached child keeps its mapping until it detaches */
-	tl_go(c, 1);
+	tl_go(a.c, 1);
 	assert_child_ok(t, kid);
 	assert_int_equal(tl_count_files(t), 1);
 }
