@@ -186,51 +186,52 @@ static int open_new_ns(const struct create_args *a, svmt_ns **ns)
 	return err;
 }
 
-static int do_create(struct create_args *a)
+/* A new namespace for the region: the context keeps it. */
+static int create_ns(struct cli_ctx *ctx, struct create_args *a,
+		     svmt_ns **ns)
 {
-	struct svmt_ns_info info;
-	svmt_ns *ns;
-	uint64_t span;
-	int err, ret;
+	uint64_t span = a->nso.span ? a->nso.span : SVMT_DEFAULT_SPAN;
+	int err;
 
-	/* Check the size against the span before making a new namespace. */
-	a->nso.flags &= ~(unsigned)SVMT_NS_CREATE;
-	err = svmt_ns_open(&a->nso, &ns);
-	if (err == -ENOENT) {
-		span = a->nso.span ? a->nso.span : SVMT_DEFAULT_SPAN;
-		if (a->ro.size >= span)
-			return span_error(a, span);
-		a->nso.flags |= SVMT_NS_CREATE;
-		err = open_new_ns(a, &ns);
-	}
+	/* Check the size against the span before making the namespace. */
+	if (a->ro.size >= span)
+		return span_error(a, span);
+	err = open_new_ns(a, ns);
 	if (err == -EINVAL) { /* --base, --span or --capacity */
 		cli_fail(err, "create", a->name);
 		return cli_see_help("create");
 	}
 	if (err < 0)
 		return cli_fail(err, "create", a->name);
-	err = svmt_ns_info(ns, &info);
-	if (err < 0) {
-		ret = cli_fail(err, "create", a->name);
-		goto out;
-	}
-	if (a->ro.size >= info.span) {
-		ret = span_error(a, info.span);
-		goto out;
-	}
-	err = svmt_region_open(ns, a->name, &a->ro, NULL);
-	if (err == SVMT_ESIZE)
-		ret = report_size_clash(ns, a);
-	else if (err < 0)
-		ret = cli_fail(err, "create", a->name);
-	else
-		ret = print_created(ns, a->name);
-out:
-	svmt_ns_close(ns);
-	return ret;
+	cli_ns_adopt(ctx, *ns, CLI_NS_WRITE);
+	return 0;
 }
 
-int cmd_create(int argc, char **argv)
+static int do_create(struct cli_ctx *ctx, struct create_args *a)
+{
+	struct svmt_ns_info info;
+	svmt_ns *ns;
+	int err;
+
+	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "create", a->name, &ns);
+	if (err == CLI_NS_MISSING)
+		err = create_ns(ctx, a, &ns);
+	if (err)
+		return err;
+	err = svmt_ns_info(ns, &info);
+	if (err < 0)
+		return cli_fail(err, "create", a->name);
+	if (a->ro.size >= info.span)
+		return span_error(a, info.span);
+	err = svmt_region_open(ns, a->name, &a->ro, NULL);
+	if (err == SVMT_ESIZE)
+		return report_size_clash(ns, a);
+	if (err < 0)
+		return cli_fail(err, "create", a->name);
+	return print_created(ns, a->name);
+}
+
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_str *size = arg_str1("s", "size", "SIZE",
@@ -266,7 +267,7 @@ int cmd_create(int argc, char **argv)
 	ret = cli_check_name("create", a.name);
 	if (ret)
 		goto out;
-	cli_ns_opts(&a.nso, SVMT_NS_CREATE | SVMT_NS_NOATTACH);
+	cli_ns_opts(ctx, &a.nso, SVMT_NS_CREATE | SVMT_NS_NOATTACH);
 	svmt_region_opts_init(&a.ro);
 	a.ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT;
 	if (!exist_ok->count)
@@ -274,7 +275,7 @@ int cmd_create(int argc, char **argv)
 	ret = get_args(&a, size, mode, owner, group, base, span, capacity);
 	if (ret)
 		goto out;
-	ret = do_create(&a);
+	ret = do_create(ctx, &a);
 out:
 	arg_freetable(table, (size_t)n);
 	return ret;

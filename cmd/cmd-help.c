@@ -9,7 +9,7 @@ const char cli_synopsis[] =
 	"usage: svmtool [-R ROOT] [--shm-dir DIR] [-T SECONDS] COMMAND "
 	"[OPTIONS] [--] [ARGS]\n";
 
-void cli_print_help(FILE *fp)
+void cli_print_help(const struct cli_ctx *ctx, FILE *fp)
 {
 	fputs(cli_synopsis, fp);
 	fputs("\nShared virtual memory regions at fixed addresses.\n"
@@ -24,7 +24,8 @@ void cli_print_help(FILE *fp)
 	      "  -V, --version         show the version\n"
 	      "\nCommands:\n", fp);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(fp, "  %-9s %s\n", c->name, c->summary);
+		if (cli_find_command(ctx, c->name) == c)
+			fprintf(fp, "  %-9s %s\n", c->name, c->summary);
 	fputs("\nSee 'svmtool help COMMAND' or 'svmtool COMMAND --help' for a "
 	      "command's options.\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 permission "
@@ -32,9 +33,9 @@ void cli_print_help(FILE *fp)
 }
 
 /* "help COMMAND" is "COMMAND --help"; "help" alone is "svmtool --help". */
-int cmd_help(int argc, char **argv)
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const struct cli_command *c = argc > 1 ? cli_find_command(argv[1]) : NULL;
+	const struct cli_command *c = argc > 1 ? cli_find_command(ctx, argv[1]) : NULL;
 	char *args[] = { NULL, (char *)"--help", NULL };
 
 	if (argc > 2)
@@ -43,9 +44,9 @@ int cmd_help(int argc, char **argv)
 	if (argc > 1 && !c && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
 		return cli_usage(NULL, "unknown command '%s'", argv[1]);
 	if (!c || c->fn == cmd_help) {
-		cli_print_help(stdout);
+		cli_print_help(ctx, stdout);
 		return CLI_EXIT_OK;
 	}
 	args[0] = argv[1];
-	return c->fn(2, args);
+	return c->fn(ctx, 2, args);
 }

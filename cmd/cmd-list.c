@@ -15,38 +15,23 @@ static const char what[] =
 	"clients,\nlocks and state.  It only reads: nothing is attached, "
 	"locked or changed.";
 
-static int print_verbose(const struct svmt_region_info *ri, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *s;
-		int err = svmt_format_region(&ri[i], SVMT_FORMAT_VERBOSE, &s);
-
-		if (err < 0)
-			return cli_fail(err, "format", ri[i].name);
-		printf("%s%s", i ? "\n" : "", s);
-		free(s);
-	}
-	return CLI_EXIT_OK;
-}
-
-static int do_list(const char **names, int nnames, int verbose,
-		   const struct list_opts *lo)
+static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
+		   int verbose, const struct list_opts *lo)
 {
 	struct svmt_region_info *all = NULL, *sel;
-	struct svmt_ns_opts nso;
 	svmt_ns *ns;
 	size_t n = 0, nsel = 0;
 	int err, printed, ret;
 
-	cli_ns_opts(&nso, SVMT_NS_RDONLY);
-	err = svmt_ns_open(&nso, &ns);
-	if (err < 0 && !cli_no_namespace(err))
-		return cli_fail(err, "list namespace", cli_root_name());
+	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "list namespace",
+			  cli_root_name(ctx), &ns);
+	if (err > 0)
+		return err;
 	if (err == 0) {
 		err = svmt_list(ns, &all, &n);
-		svmt_ns_close(ns);
 		if (err < 0)
-			return cli_fail(err, "list namespace", cli_root_name());
+			return cli_fail(err, "list namespace",
+					cli_root_name(ctx));
 	}
 	/* The named regions, in the order given (all when none is named). */
 	sel = nnames ? calloc((size_t)nnames, sizeof(*sel)) : all;
@@ -64,7 +49,7 @@ static int do_list(const char **names, int nnames, int verbose,
 	if (!nnames)
 		nsel = n;
 	if (verbose)
-		ret = print_verbose(sel, nsel);
+		ret = cli_print_verbose(stdout, sel, nsel);
 	else
 		ret = cli_print_regions(sel, nsel, lo);
 	printed = ret;
@@ -78,7 +63,7 @@ static int do_list(const char **names, int nnames, int verbose,
 	return ret;
 }
 
-int cmd_list(int argc, char **argv)
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *verbose = arg_lit0("v", "verbose",
@@ -127,7 +112,7 @@ int cmd_list(int argc, char **argv)
 	lo.export = export->count > 0;
 	lo.noheadings = noheadings->count > 0;
 	lo.bytes = bytes->count > 0;
-	ret = do_list(names->sval, names->count, verbose->count > 0, &lo);
+	ret = do_list(ctx, names->sval, names->count, verbose->count > 0, &lo);
 out:
 	arg_freetable(table, (size_t)n);
 	return ret;

@@ -44,9 +44,8 @@ static int hup_ignored(void)
 	return sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
-static int do_map(const char *name, int hold_it)
+static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 {
-	struct svmt_ns_opts nso;
 	struct svmt_region_opts ro;
 	struct svmt_region_info ri;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
@@ -69,17 +68,13 @@ static int do_map(const char *name, int hold_it)
 		pthread_sigmask(SIG_BLOCK, &set, &old);
 		sigaction(SIGPIPE, &ign, &oldpipe);
 	}
-	cli_ns_opts(&nso, 0);
-	err = svmt_ns_open(&nso, &ns);
-	if (err < 0) {
-		ret = cli_fail(err, "map", name);
+	ret = cli_ns_open(ctx, 0, "map", name, &ns);
+	if (ret)
 		goto out;
-	}
 	svmt_region_opts_init(&ro);
 	err = svmt_region_open(ns, name, &ro, &r);
 	if (err < 0) {
 		ret = cli_fail(err, "map", name);
-		svmt_ns_close(ns);
 		goto out;
 	}
 	memset(&ri, 0, sizeof(ri));
@@ -95,7 +90,6 @@ static int do_map(const char *name, int hold_it)
 	err = svmt_region_close(r);
 	if (err < 0 && ret == CLI_EXIT_OK)
 		ret = cli_fail(err, "detach from", name);
-	svmt_ns_close(ns);
 out:
 	if (hold_it) {
 		sigaction(SIGPIPE, &oldpipe, NULL);
@@ -109,7 +103,7 @@ out:
 	return ret;
 }
 
-int cmd_map(int argc, char **argv)
+int cmd_map(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *hold_opt = arg_lit0(NULL, "hold",
@@ -125,7 +119,7 @@ int cmd_map(int argc, char **argv)
 		goto out;
 	ret = cli_check_name("map", name->sval[0]);
 	if (ret == 0)
-		ret = do_map(name->sval[0], hold_opt->count > 0);
+		ret = do_map(ctx, name->sval[0], hold_opt->count > 0);
 out:
 	arg_freetable(table, (size_t)n);
 	return ret;

@@ -12,7 +12,7 @@ static const char what[] =
 	"--dry-run nothing changes and the exit\nstatus is 6 when something "
 	"was found.";
 
-int cmd_recover(int argc, char **argv)
+int cmd_recover(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_check recover = {
 		.name = "recover", .usage = usage, .what = what,
@@ -20,5 +20,5 @@ int cmd_recover(int argc, char **argv)
 		.flags = 0, .fn = svmt_recover,
 	};
 
-	return cli_check_command(argc, argv, &recover);
+	return cli_check_command(ctx, argc, argv, &recover);
 }

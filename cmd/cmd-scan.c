@@ -11,7 +11,7 @@ static const char what[] =
 	"--dry-run nothing changes\nand the exit status is 6 when something "
 	"was found.";
 
-int cmd_scan(int argc, char **argv)
+int cmd_scan(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_check scan = {
 		.name = "scan", .usage = usage, .what = what,
@@ -19,5 +19,5 @@ int cmd_scan(int argc, char **argv)
 		.flags = SVMT_SCAN_DESTROY_EMPTY, .fn = svmt_scan,
 	};
 
-	return cli_check_command(argc, argv, &scan);
+	return cli_check_command(ctx, argc, argv, &scan);
 }

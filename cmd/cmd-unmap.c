@@ -58,30 +58,26 @@ static int unmap_one(svmt_ns *ns, const char *name, int force)
 	return err < 0 ? cli_fail(err, "unmap", name) : CLI_EXIT_OK;
 }
 
-static int do_unmap(const char **names, int nnames, int force)
+static int do_unmap(struct cli_ctx *ctx, const char **names, int nnames,
+		    int force)
 {
-	struct svmt_ns_opts nso;
 	svmt_ns *ns = NULL;
 	int err, ret = CLI_EXIT_OK, r;
 
-	cli_ns_opts(&nso, SVMT_NS_NOATTACH);
-	err = svmt_ns_open(&nso, &ns);
-	if (err < 0 && err != -ENOENT)
-		return cli_fail(err, "unmap", names[0]);
-	if (err < 0)
-		ns = NULL; /* no namespace: no region either */
+	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "unmap", names[0], &ns);
+	if (err > 0)
+		return err;
+	/* CLI_NS_MISSING: no namespace, no region either */
 	for (int i = 0; i < nnames; i++) {
 		r = ns ? unmap_one(ns, names[i], force)
 		       : cli_not_found("unmap", names[i]);
 		if (ret == CLI_EXIT_OK)
 			ret = r;
 	}
-	if (ns)
-		svmt_ns_close(ns);
 	return ret;
 }
 
-int cmd_unmap(int argc, char **argv)
+int cmd_unmap(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *force = arg_lit0("f", "force",
@@ -102,7 +98,7 @@ int cmd_unmap(int argc, char **argv)
 		if (ret)
 			goto out;
 	}
-	ret = do_unmap(names->sval, names->count, force->count > 0);
+	ret = do_unmap(ctx, names->sval, names->count, force->count > 0);
 out:
 	arg_freetable(table, (size_t)n);
 	return ret;

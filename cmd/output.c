@@ -61,6 +61,80 @@ static const enum col_id default_cols[] = {
 	COL_STATE, COL_PERMS, COL_OWNER,
 };
 
+/* ---------------------------------------------------------- region lines */
+
+const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	unsigned i = 0;
+	uint64_t frac;
+
+	if (bytes || v < 1024) {
+		snprintf(buf, len, bytes ? "%" PRIu64 : "%" PRIu64 "B", v);
+		return buf;
+	}
+	/* v = whole * 1024^(i+1) + rest; one decimal digit, rounded. */
+	while (i + 1 < sizeof(units) - 1 && v >= (1024ULL << (10 * (i + 1))))
+		i++;
+	frac = v & ((1ULL << (10 * (i + 1))) - 1);
+	v >>= 10 * (i + 1);
+	frac = (frac * 10 + (1ULL << (10 * (i + 1) - 1))) >> (10 * (i + 1));
+	if (frac >= 10) {
+		v++;
+		frac = 0;
+	}
+	if (frac)
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "%c", v, frac,
+			 units[i]);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", v, units[i]);
+	return buf;
+}
+
+const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
+					     size_t n, const char *name)
+{
+	name = cli_bare_name(name);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ri[i].name, name))
+			return &ri[i];
+	return NULL;
+}
+
+int cli_print_region_line(const struct svmt_region_info *ri)
+{
+	char *s;
+	int err = svmt_format_region(ri, 0, &s);
+
+	if (err < 0)
+		return err;
+	s[strcspn(s, "\n")] = '\0';
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+int cli_print_verbose(FILE *fp, const struct svmt_region_info *ri, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *s;
+		int err = svmt_format_region(&ri[i], SVMT_FORMAT_VERBOSE, &s);
+
+		if (err < 0)
+			return cli_fail(err, "format", ri[i].name);
+		fprintf(fp, "%s%s", i ? "\n" : "", s);
+		free(s);
+	}
+	return CLI_EXIT_OK;
+}
+
+const char *cli_column_name(size_t i)
+{
+	return i < NCOLS ? cols[i].name : NULL;
+}
+
+/* ---------------------------------------------------------------- tables */
+
 void cli_print_columns_help(FILE *fp)
 {
 	fputs("\nColumns (-o NAME,... replaces the default, -o +NAME,... "

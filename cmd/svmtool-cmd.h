@@ -1,11 +1,22 @@
 /*
  * svmtool-cmd.h - what the svmtool subcommands share
  *
- * Every subcommand is one function int cmd_NAME(int argc, char **argv) in
- * cmd/cmd-NAME.c.  argv[0] is the command's name; the function parses its
- * own options, prints data on stdout and diagnostics on stderr, and returns
- * an exit status (enum svmt_exit).  It never calls exit(): the same
- * functions run inside the interactive shell.
+ * Every subcommand is one function
+ *	int cmd_NAME(struct cli_ctx *ctx, int argc, char **argv)
+ * in cmd/cmd-NAME.c.  argv[0] is the command's name; the function parses its
+ * own options, asks the context for the namespace (cli_ns_open()), prints
+ * data on stdout and diagnostics on stderr, and returns an exit status
+ * (enum svmt_exit).  It never calls exit(): the same functions run one per
+ * process from main(), and one per line inside the shell and batch mode.
+ *
+ * Who does what:
+ *   commands.c  the command table
+ *   dispatch.c  the context, global options, one command line, the namespace
+ *   messages.c  messages on stderr and the error -> exit status mapping
+ *   parse.c     argtable2 parsing, sizes, names
+ *   output.c    region lines, tables and JSON (libsmartcols)
+ *   check.c     scan and recover: one diagnosis command
+ *   shell.c     the interactive shell and batch mode
  */
 #ifndef SVMTOOL_CMD_H
 #define SVMTOOL_CMD_H
@@ -36,39 +47,127 @@ enum svmt_exit {
 /* Region names one command takes: as many as a namespace can hold. */
 #define CLI_MAX_NAMES ((int)SVMT_MAX_CAPACITY)
 
-/* Global options, set by main() (from the command line or environment). */
+/* ----------------------------------------------------------- the context */
+
+/* Global options: from the environment, then the line's own options. */
 struct cli_globals {
 	const char *root;    /* NULL: the library default */
 	const char *shm_dir; /* NULL: the library default */
 	int timeout_ms;      /* -T, default 10 s */
+	int root_from_env;   /* root came from SVMTOOL_ROOT */
 };
-extern struct cli_globals cli;
 
-/* The command table (main.c). */
+struct cli_command;
+struct cli_held;
+
+/*
+ * What a command runs in.  main() makes one for one command; the shell
+ * keeps one for its whole life, so that the namespace stays open and held
+ * regions stay attached between lines.
+ */
+struct cli_ctx {
+	struct cli_globals g;         /* for the line being run */
+	struct cli_globals base;      /* each line starts from these */
+	char base_root[SVMT_NAME_MAX + 1]; /* storage for base.root */
+	const struct cli_command *cmd; /* the command being run */
+
+	/* The namespace handle kept between lines (see dispatch.c). */
+	svmt_ns *ns;
+	unsigned ns_mode;             /* CLI_NS_READ, _WRITE or _ATTACH */
+	char ns_root[SVMT_NAME_MAX + 1];
+	char *ns_shm_dir;             /* NULL: the default */
+	int ns_timeout_ms;
+	svmt_ns *ns_line;             /* opened for this line only */
+
+	struct cli_held *held;        /* regions the shell holds attached */
+	int in_shell;                 /* running lines of the shell or a batch */
+	int interactive;              /* reading from a terminal */
+	int quit;                     /* a line asked the shell to end */
+	int status;                   /* exit status of the last command */
+};
+
+void cli_ctx_init(struct cli_ctx *ctx);
+/* Close what the context holds: held regions, the namespace. */
+void cli_ctx_release(struct cli_ctx *ctx);
+
+/*
+ * Run one command line: argv[0] is the program's name, then global options,
+ * then the command and its arguments.  Returns the exit status, also kept
+ * in ctx->status.  Checks that stdout took everything written.
+ */
+int cli_run(struct cli_ctx *ctx, int argc, char **argv);
+
+/* How a command uses the namespace (the low bits of cli_command.flags). */
+enum cli_cmd_flags {
+	CLI_NS_NONE = 0,      /* not at all */
+	CLI_NS_READ = 1,      /* reads it: a read-only snapshot is enough */
+	CLI_NS_WRITE = 2,     /* changes it: opened without reserving the span */
+	CLI_NS_ATTACH = 3,    /* maps regions: the span reserved */
+	CLI_NS_MASK = 3,
+	CLI_NOT_IN_SHELL = 1u << 2, /* not a line of the shell or a batch */
+	CLI_SHELL_ONLY = 1u << 3,   /* a word of the shell only */
+};
+
+/* Flags of cli_ns_open() beyond the modes above. */
+#define CLI_NS_OPTIONAL (1u << 4) /* a missing namespace is not an error */
+#define CLI_NS_MISSING (-1)       /* ...then cli_ns_open() returns this */
+
+/*
+ * The namespace for the running command, opened the way its table row says
+ * (or as @flags says when it has a mode, e.g. CLI_NS_READ for a dry run),
+ * or the handle the context keeps when it serves.  The handle belongs to
+ * the context: never close it.  Returns 0 with *@out; CLI_NS_MISSING when
+ * the namespace does not exist and @flags has CLI_NS_OPTIONAL; otherwise
+ * reports "cannot VERB 'WHAT': ..." and returns the exit status.
+ */
+int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
+		const char *what, svmt_ns **out);
+
+/* Give the context a handle opened by the command (create makes one). */
+void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode);
+
+/* Namespace options from the context's global options, with @flags. */
+void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
+		 unsigned flags);
+
+/* The root's name for messages. */
+const char *cli_root_name(const struct cli_ctx *ctx);
+
+/* ----------------------------------------------------- the command table */
+
 struct cli_command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(struct cli_ctx *ctx, int argc, char **argv);
+	unsigned flags;      /* enum cli_cmd_flags */
 	const char *summary;
 };
 extern const struct cli_command cli_commands[];
-const struct cli_command *cli_find_command(const char *name);
+/* The command called @name that may run here (in the shell or not). */
+const struct cli_command *cli_find_command(const struct cli_ctx *ctx,
+					   const char *name);
 
 /* cmd-help.c: the synopsis line and svmtool --help. */
 extern const char cli_synopsis[];
-void cli_print_help(FILE *fp);
+void cli_print_help(const struct cli_ctx *ctx, FILE *fp);
 
-int cmd_create(int argc, char **argv);
-int cmd_map(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_scan(int argc, char **argv);
-int cmd_unmap(int argc, char **argv);
-int cmd_recover(int argc, char **argv);
-int cmd_help(int argc, char **argv);
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_map(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_scan(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_unmap(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_recover(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 
-/* ------------------------------------------------------------ common.c */
+/* ------------------------------------------------------------ messages.c */
 
 /* "svmtool: " + message + newline on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where the line being run came from ("FILE", LINE), put before every
+ * message as "FILE:LINE: svmtool: ..."; NULL for none.
+ */
+void cli_set_origin(const char *file, unsigned long line);
 
 /* svmt_strerror(@err) in lower case, into @buf. */
 const char *cli_strerror(int err, char *buf, size_t len);
@@ -95,6 +194,8 @@ int cli_see_help(const char *cmd);
 int cli_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* --------------------------------------------------------------- parse.c */
+
 /*
  * Parse @argc/@argv with the argtable @table of @n entries (the last one
  * the struct arg_end).  Returns -1 when parsing succeeded and the command
@@ -114,23 +215,16 @@ int cli_parse(int argc, char **argv, void **table, int n,
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
 		   uint64_t *out);
 
+/* Seconds as a decimal number ("0.5") in ms, 0 = no wait; -1 if invalid. */
+int cli_parse_timeout(const char *s);
+
 /* Check a region name; reports a usage error (returns 2) or returns 0. */
 int cli_check_name(const char *cmd, const char *name);
 
 /* The name without its optional leading '/'. */
 const char *cli_bare_name(const char *name);
 
-/* Namespace options from the global options, with @flags. */
-void cli_ns_opts(struct svmt_ns_opts *o, unsigned flags);
-
-/*
- * Does @err from svmt_ns_open() mean that the namespace does not exist (and
- * the shm directory does)?  Then there is nothing to list or check.
- */
-int cli_no_namespace(int err);
-
-/* The root's name for messages. */
-const char *cli_root_name(void);
+/* -------------------------------------------------------------- output.c */
 
 /* "16M", "1.5G", "512B" into @buf; with @bytes the plain number. */
 const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len);
@@ -145,8 +239,28 @@ int cli_print_region_line(const struct svmt_region_info *ri);
 const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
 					     size_t n, const char *name);
 
-/* Print one scan/recover event on stdout. */
-void cli_print_event(const struct svmt_event *ev);
+/* The svmt_format_region() dump of each region, a blank line between. */
+int cli_print_verbose(FILE *fp, const struct svmt_region_info *ri, size_t n);
+
+struct list_opts {
+	const char *columns; /* -o: "A,B" replaces, "+A,B" appends; NULL */
+	int json, raw, export, noheadings, bytes;
+};
+
+/*
+ * Print @n regions as a table (or JSON, raw, export) as @lo says.
+ * Returns 0, or 2 after reporting an unknown column, or 1.
+ */
+int cli_print_regions(const struct svmt_region_info *ri, size_t n,
+		      const struct list_opts *lo);
+
+/* Write the help text for the list columns. */
+void cli_print_columns_help(FILE *fp);
+
+/* The column names, in order, NULL after the last (for completion). */
+const char *cli_column_name(size_t i);
+
+/* ---------------------------------------------------------------- check.c */
 
 typedef int (*cli_check_fn)(svmt_ns *ns, const char *const *names,
 			    size_t nnames, unsigned flags, svmt_event_fn fn,
@@ -167,23 +281,7 @@ struct cli_check {
  * not be fixed, the status for the reason (5 for a lock held, 1 for a
  * corrupt object); 3 when a named region does not exist (after the others).
  */
-int cli_check_command(int argc, char **argv, const struct cli_check *c);
-
-/* ------------------------------------------------------------ output.c */
-
-struct list_opts {
-	const char *columns; /* -o: "A,B" replaces, "+A,B" appends; NULL */
-	int json, raw, export, noheadings, bytes;
-};
-
-/*
- * Print @n regions as a table (or JSON, raw, export) as @lo says.
- * Returns 0, or 2 after reporting an unknown column, or 1.
- */
-int cli_print_regions(const struct svmt_region_info *ri, size_t n,
-		      const struct list_opts *lo);
-
-/* Write the help text for the list columns. */
-void cli_print_columns_help(FILE *fp);
+int cli_check_command(struct cli_ctx *ctx, int argc, char **argv,
+		      const struct cli_check *c);
 
 #endif /* SVMTOOL_CMD_H */

@@ -1,0 +1,133 @@
+/*
+ * check.c - scan and recover: one diagnosis command, run dry or for real
+ */
+#include "svmtool-cmd.h"
+
+#include <argtable2.h>
+#include <errno.h>
+#include <stdlib.h>
+
+/* ---------------------------------------------------------------- events */
+
+/* "foo: removed dead client 1234": the library's words for what it found. */
+static void print_event(const struct cli_ctx *ctx,
+			const struct svmt_event *ev)
+{
+	if (ev->region[0])
+		printf("%s: ", ev->region);
+	else
+		printf("namespace %s: ", cli_root_name(ctx));
+	if (ev->detail[0])
+		printf("%s\n", ev->detail);
+	else
+		printf("problem of kind %d%s\n", ev->kind,
+		       ev->fixed ? ", repaired" : "");
+}
+
+/* ------------------------------------------------------- scan and recover */
+
+struct check_state {
+	const struct cli_ctx *ctx;
+	unsigned found;
+	unsigned nunfixed;
+	int unfixed; /* exit status for the first problem left unfixed */
+};
+
+static void on_event(const struct svmt_event *ev, void *arg)
+{
+	struct check_state *st = arg;
+
+	st->found++;
+	st->nunfixed += !ev->fixed;
+	/* e.g. -ETIMEDOUT (lock held: busy) or SVMT_ECORRUPT (failure) */
+	if (!ev->fixed && !st->unfixed)
+		st->unfixed = ev->error ? cli_exit_code(ev->error)
+					: CLI_EXIT_FAIL;
+	print_event(st->ctx, ev);
+}
+
+static int run_check(struct cli_ctx *ctx, const char *cmd,
+		     char const *const *names, int nnames, int dry_run,
+		     unsigned flags, cli_check_fn fn)
+{
+	struct svmt_region_info *ri = NULL;
+	struct check_state st = { ctx, 0, 0, 0 };
+	const char **found = NULL;
+	size_t n = 0, nfound = 0;
+	char verb[32];
+	svmt_ns *ns;
+	int err, ret = CLI_EXIT_OK;
+
+	snprintf(verb, sizeof(verb), "%s namespace", cmd);
+
+	for (int i = 0; i < nnames; i++)
+		if (cli_check_name(cmd, names[i]))
+			return CLI_EXIT_USAGE;
+	err = cli_ns_open(ctx, (dry_run ? CLI_NS_READ : CLI_NS_WRITE) |
+			  CLI_NS_OPTIONAL, verb, cli_root_name(ctx), &ns);
+	if (err == CLI_NS_MISSING) {
+		/* No namespace: nothing to check, and no region named. */
+		for (int i = 0; i < nnames; i++)
+			ret = cli_not_found(cmd, names[i]);
+		return ret;
+	}
+	if (err)
+		return err;
+	/* Check only the named regions that exist; report the others. */
+	if (nnames) {
+		err = svmt_list(ns, &ri, &n);
+		found = calloc((size_t)nnames, sizeof(*found));
+		if (err < 0 || !found) {
+			ret = cli_fail(err < 0 ? err : -ENOMEM, verb,
+				       cli_root_name(ctx));
+			goto out;
+		}
+		for (int i = 0; i < nnames; i++)
+			if (cli_find_info(ri, n, names[i]))
+				found[nfound++] = cli_bare_name(names[i]);
+	}
+	if (!nnames || nfound) {
+		if (dry_run)
+			flags |= SVMT_DRY_RUN;
+		err = fn(ns, found, nfound, flags, on_event, &st);
+		if (err < 0)
+			ret = cli_fail(err, verb, cli_root_name(ctx));
+	}
+	for (int i = 0; i < nnames; i++)
+		if (!cli_find_info(ri, n, names[i])) {
+			err = cli_not_found(cmd, names[i]);
+			if (ret == CLI_EXIT_OK)
+				ret = err;
+		}
+	if (ret == CLI_EXIT_OK && dry_run && st.found)
+		ret = CLI_EXIT_PROBLEMS;
+	else if (ret == CLI_EXIT_OK && st.unfixed) {
+		cli_warn("%s left %u problem%s unfixed (listed above)", cmd,
+			 st.nunfixed, st.nunfixed == 1 ? "" : "s");
+		ret = st.unfixed;
+	}
+out:
+	free(found);
+	svmt_list_free(ri, n);
+	return ret;
+}
+
+int cli_check_command(struct cli_ctx *ctx, int argc, char **argv,
+		      const struct cli_check *c)
+{
+	struct arg_lit *help = arg_lit0("h", "help", "show this help");
+	struct arg_lit *dry_run = arg_lit0(NULL, "dry-run",
+					   "only report, change nothing");
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+					 c->names_help);
+	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
+	void *table[] = { help, dry_run, names, end };
+	const int n = (int)(sizeof(table) / sizeof(table[0]));
+	int ret = cli_parse(argc, argv, table, n, c->usage, c->what);
+
+	if (ret < 0)
+		ret = run_check(ctx, c->name, names->sval, names->count,
+				dry_run->count > 0, c->flags, c->fn);
+	arg_freetable(table, (size_t)n);
+	return ret;
+}

@@ -1,0 +1,148 @@
+/*
+ * messages.c - diagnostics on stderr, git style, and the one mapping from
+ * library errors to exit statuses
+ */
+#include "svmtool-cmd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* The batch file and line being run, for messages; NULL for none. */
+static const char *origin_file;
+static unsigned long origin_line;
+
+void cli_set_origin(const char *file, unsigned long line)
+{
+	origin_file = file;
+	origin_line = line;
+}
+
+/* One line on stderr; control characters a user typed are shown as '?',
+ * so a message is one line and never drives the terminal. */
+static void vwarn(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (char *p = msg; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	fflush(stdout);
+	if (origin_file)
+		fprintf(stderr, "%s:%lu: svmtool: %s\n", origin_file,
+			origin_line, msg);
+	else
+		fprintf(stderr, "svmtool: %s\n", msg);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	return cli_see_help(cmd);
+}
+
+int cli_see_help(const char *cmd)
+{
+	fprintf(stderr, "see 'svmtool %s%s--help'\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return CLI_EXIT_USAGE;
+}
+
+/* The one mapping from library errors to exit statuses. */
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return CLI_EXIT_OK;
+	case SVMT_ENAME:
+		return CLI_EXIT_USAGE;
+	case -ENOENT:
+		return CLI_EXIT_NOTFOUND;
+	case -EACCES:
+	case -EPERM:
+	case SVMT_EUNTRUSTED:
+		return CLI_EXIT_PERM;
+	case -EBUSY:
+	case -ETIMEDOUT:
+		return CLI_EXIT_BUSY;
+	default:
+		return CLI_EXIT_FAIL;
+	}
+}
+
+/*
+ * Is @detail only @reason about @what ("no such region 'foo'" next to
+ * "no such region")?  Then the reason alone says it.
+ */
+static int restates(const char *detail, const char *reason, const char *what)
+{
+	char buf[256], quoted[80];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", detail);
+	snprintf(quoted, sizeof(quoted), "'%s'", what);
+	p = strstr(buf, quoted);
+	if (p) {
+		size_t q = strlen(quoted);
+
+		if (p > buf && p[-1] == ' ') {
+			p--;
+			q++;
+		}
+		memmove(p, p + q, strlen(p + q) + 1);
+	}
+	return !strcmp(buf, reason);
+}
+
+const char *cli_strerror(int err, char *buf, size_t len)
+{
+	/* git style: messages start in lower case ("permission denied"). */
+	snprintf(buf, len, "%s", svmt_strerror(err));
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+int cli_fail(int err, const char *verb, const char *what)
+{
+	return cli_fail_detail(err, verb, what, svmt_errdetail());
+}
+
+int cli_fail_detail(int err, const char *verb, const char *what,
+		    const char *detail)
+{
+	char reason[128];
+
+	cli_strerror(err, reason, sizeof(reason));
+	/* A clash, or something missing, is best said by the details alone
+	 * ("shm directory '/x' does not exist" is not "no such region"). */
+	if ((err == SVMT_ECLASH || err == -ENOENT || strstr(detail, reason)) &&
+	    detail[0] && !restates(detail, reason, cli_bare_name(what)))
+		cli_warn("cannot %s '%s': %s", verb, what, detail);
+	else if (detail[0] && !restates(detail, reason, cli_bare_name(what)))
+		cli_warn("cannot %s '%s': %s: %s", verb, what, reason, detail);
+	else
+		cli_warn("cannot %s '%s': %s", verb, what, reason);
+	return cli_exit_code(err);
+}
+
+int cli_not_found(const char *verb, const char *what)
+{
+	cli_warn("cannot %s '%s': %s", verb, what, svmt_strerror(-ENOENT));
+	return CLI_EXIT_NOTFOUND;
+}
