@@ -118,7 +118,10 @@ int cmd_map(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret >= 0)
 		goto out;
 	ret = cli_check_name("map", name->sval[0]);
-	if (ret == 0)
+	/* In the shell, --hold returns to the prompt, still attached. */
+	if (ret == 0 && hold_opt->count && ctx->in_shell)
+		ret = cli_hold(ctx, name->sval[0]);
+	else if (ret == 0)
 		ret = do_map(ctx, name->sval[0], hold_opt->count > 0);
 out:
 	arg_freetable(table, (size_t)n);

@@ -46,6 +46,7 @@ static void ns_drop_line(struct cli_ctx *ctx)
 
 void cli_ctx_release(struct cli_ctx *ctx)
 {
+	cli_release_all(ctx);
 	ns_drop_line(ctx);
 	ns_drop_cache(ctx);
 }
@@ -162,11 +163,12 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 		{ "root", required_argument, NULL, 'R' },
 		{ "shm-dir", required_argument, NULL, OPT_SHM_DIR },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *word;
+	const char *word, *batch = NULL;
 	int ch;
 
 	/*
@@ -176,7 +178,7 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 	 */
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+:R:T:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:R:T:b:hV", opts, NULL)) != -1) {
 		word = argv[optind - 1];
 		switch (ch) {
 		case 'R':
@@ -198,6 +200,13 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 				return cli_usage(NULL, "invalid timeout '%s': "
 						 "expected seconds, e.g. 0.5",
 						 optarg);
+			break;
+		case 'b':
+			if (ctx->in_shell)
+				return cli_usage(NULL, "option '%s' is not for a "
+						 "line of a batch or the shell",
+						 word);
+			batch = optarg;
 			break;
 		case 'h':
 			cli_print_help(ctx, stdout);
@@ -221,6 +230,13 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 		}
 	}
 	*next = optind;
+	if (batch && optind < argc)
+		return cli_usage(NULL, "unexpected command '%s' after -b FILE",
+				 argv[optind]);
+	if (batch) {
+		ctx->base = ctx->g;
+		return cli_batch(ctx, batch, 0);
+	}
 	if (optind >= argc) {
 		fputs(cli_synopsis, stderr);
 		return cli_see_help(NULL);
@@ -233,6 +249,21 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 }
 
 /* ------------------------------------------------------------- one line */
+
+/* A name not in the table, or a command that does not run here. */
+static int unknown_command(const struct cli_ctx *ctx, const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		if (ctx->in_shell)
+			return cli_usage(NULL, "'%s' does not run inside the "
+					 "shell", name);
+		return cli_usage(NULL, "'%s' is a word of the shell: see "
+				 "'svmtool shell --help'", name);
+	}
+	return cli_usage(NULL, "unknown command '%s'", name);
+}
 
 int cli_run(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -248,7 +279,7 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv)
 			ctx->cmd = c;
 			ret = c->fn(ctx, argc - next, argv + next);
 		} else {
-			ret = cli_usage(NULL, "unknown command '%s'", argv[next]);
+			ret = unknown_command(ctx, argv[next]);
 		}
 	}
 	ns_drop_line(ctx);

@@ -157,6 +157,14 @@ int cmd_scan(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_unmap(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_recover(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
+/* Words of the shell only (shell.c). */
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_root(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_hold(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_release(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_quit(struct cli_ctx *ctx, int argc, char **argv);
 
 /* ------------------------------------------------------------ messages.c */
 
@@ -283,5 +291,20 @@ struct cli_check {
  */
 int cli_check_command(struct cli_ctx *ctx, int argc, char **argv,
 		      const struct cli_check *c);
+
+/* ---------------------------------------------------------------- shell.c */
+
+/*
+ * Run the lines of @file ("-": stdin) through cli_run(), stopping at the
+ * first failing line unless @force.  Returns the status of the first
+ * failing line, or 0.
+ */
+int cli_batch(struct cli_ctx *ctx, const char *file, int force);
+
+/* Attach region @name and keep it attached by the context (the shell). */
+int cli_hold(struct cli_ctx *ctx, const char *name);
+
+/* Detach every region the context holds. */
+void cli_release_all(struct cli_ctx *ctx);
 
 #endif /* SVMTOOL_CMD_H */

@@ -5,19 +5,20 @@
 # (from `svmtool list -rn -o NAME`, with the -R/--root and --shm-dir already
 # on the command line).  Needs nothing from the bash-completion package.
 
-_svmtool_commands='create map list scan unmap recover help'
+_svmtool_commands='create map list scan unmap recover shell help'
 _svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN'
 
 # Options of command $1 (global options when $1 is empty).
 _svmtool_options()
 {
 	case $1 in
-	'') echo '-R --root --shm-dir -T --timeout -h --help -V --version' ;;
+	'') echo '-R --root --shm-dir -T --timeout -b --batch -h --help -V --version' ;;
 	create) echo '-s --size -m --mode --owner --group --exist-ok --base --span --capacity -h --help' ;;
 	map) echo '--hold -h --help' ;;
 	list) echo '-v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
 	scan | recover) echo '--dry-run -h --help' ;;
 	unmap) echo '-f --force -h --help' ;;
+	shell) echo '-b --batch -f --force -h --help' ;;
 	esac
 }
 
@@ -25,7 +26,8 @@ _svmtool_options()
 _svmtool_takes_value()
 {
 	case $1:$2 in
-	:-R | :--root | :--shm-dir | :-T | :--timeout) return 0 ;;
+	:-R | :--root | :--shm-dir | :-T | :--timeout | :-b | :--batch) return 0 ;;
+	shell:-b | shell:--batch) return 0 ;;
 	create:-s | create:--size | create:-m | create:--mode | create:--owner | \
 	create:--group | create:--base | create:--span | create:--capacity) return 0 ;;
 	list:-o | list:--output) return 0 ;;
@@ -103,7 +105,7 @@ _svmtool()
 			-R?*) root=${w#-R} ;;
 			--shm-dir) ((i + 1 < cword)) && shmdir=${words[i + 1]}; ((i++)) ;;
 			--shm-dir=*) shmdir=${w#*=} ;;
-			-T | --timeout) ((i++)) ;;
+			-T | --timeout | -b | --batch) ((i++)) ;;
 			-*) ;;
 			*) cmd=$w ;;
 			esac
@@ -135,6 +137,9 @@ _svmtool()
 		:--shm-dir)
 			compopt -o filenames 2>/dev/null
 			mapfile -t vals < <(compgen -d -- "$val") ;;
+		:-b | :--batch | shell:-b | shell:--batch)
+			compopt -o filenames 2>/dev/null
+			mapfile -t vals < <(compgen -f -- "$val") ;;
 		create:-m | create:--mode)
 			mapfile -t vals < <(compgen -W '0600 0640 0644 0660 0664 0666' -- "$val") ;;
 		create:--owner)

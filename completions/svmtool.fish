@@ -99,6 +99,7 @@ set -l g '__svmtool_needs_command'
 complete -c svmtool -n $g -s R -l root -x -a '(__svmtool_roots)' -d 'Namespace to work in'
 complete -c svmtool -n $g -l shm-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Directory of the objects'
 complete -c svmtool -n $g -s T -l timeout -x -d 'Seconds to wait for locks'
+complete -c svmtool -n $g -s b -l batch -r -F -d 'Run the commands of a file'
 complete -c svmtool -n $g -s h -l help -d 'Show the usage'
 complete -c svmtool -n $g -s V -l version -d 'Show the version'
 complete -c svmtool -n $g -a create -d 'Create a persistent region'
@@ -107,10 +108,11 @@ complete -c svmtool -n $g -a list -d 'Show regions (read-only)'
 complete -c svmtool -n $g -a scan -d 'Remove dead clients'
 complete -c svmtool -n $g -a unmap -d 'Remove regions'
 complete -c svmtool -n $g -a recover -d 'Check the namespace and repair it'
+complete -c svmtool -n $g -a shell -d 'An interactive console, or a batch of commands'
 complete -c svmtool -n $g -a help -d 'Show the usage of a command'
 
 # Every command.
-set -l all '__svmtool_using create map list scan unmap recover'
+set -l all '__svmtool_using create map list scan unmap recover shell'
 complete -c svmtool -n $all -s h -l help -d 'Show the usage of the command'
 
 # create NAME
@@ -142,6 +144,10 @@ complete -c svmtool -n '__svmtool_using scan' -l dry-run -d 'Only report dead cl
 complete -c svmtool -n '__svmtool_using unmap' -s f -l force -d 'Remove even with live clients'
 complete -c svmtool -n '__svmtool_using recover' -l dry-run -d 'Only check'
 
+# shell
+complete -c svmtool -n '__svmtool_using shell' -s b -l batch -r -F -d 'Run the lines of a file'
+complete -c svmtool -n '__svmtool_using shell' -s f -l force -d 'Go on after a failing line'
+
 # Region names and command names as arguments.
 complete -c svmtool -n '__svmtool_using map list scan unmap recover' -a '(__svmtool_regions)' -d Region
-complete -c svmtool -n '__svmtool_using help' -a 'create map list scan unmap recover help' -d Command
+complete -c svmtool -n '__svmtool_using help' -a 'create map list scan unmap recover shell help' -d Command

@@ -54,7 +54,7 @@ lines() {
 @test "an empty first word offers every command" {
 	run comp svmtool ''
 	assert_success
-	assert_output "$(lines create help list map recover scan unmap)"
+	assert_output "$(lines create help list map recover scan shell unmap)"
 }
 
 @test "a prefix completes a command name" {
@@ -64,7 +64,7 @@ lines() {
 
 @test "a dash before the command offers the global options" {
 	run comp svmtool -
-	assert_output "$(lines --help --root --shm-dir --timeout --version -R -T -V -h)"
+	assert_output "$(lines --batch --help --root --shm-dir --timeout --version -R -T -V -b -h)"
 }
 
 @test "global options with a value are skipped when finding the command" {
@@ -221,7 +221,7 @@ help_options() {
 	read -ra words <<<"$(_svmtool_options '')"
 	run lines "${words[@]}"
 	assert_output "$(help_options)"
-	for c in create map list scan unmap recover; do
+	for c in create map list scan unmap recover shell; do
 		read -ra words <<<"$(_svmtool_options "$c")"
 		run lines "${words[@]}"
 		assert_output "$(help_options "$c")"
@@ -241,7 +241,7 @@ help_options() {
 @test "the zsh and fish completions name every long option" {
 	need_svmtool
 	local top=$BATS_TEST_DIRNAME/../.. c o
-	for c in '' create map list scan unmap recover; do
+	for c in '' create map list scan unmap recover shell; do
 		for o in $(help_options ${c:+"$c"} | grep -- '^--'); do
 			grep -qE -- "${o}([=}]|\[)" "$top/completions/_svmtool" ||
 				fail "_svmtool lacks $o"
