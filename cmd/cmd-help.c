@@ -45,7 +45,7 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(NULL, "unexpected argument '%s' for help",
 				 argv[2]);
 	if (argc > 1 && !c && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
-		return cli_usage(NULL, "unknown command '%s'", argv[1]);
+		return cli_unknown_command(ctx, argv[1]);
 	if (!c || c->fn == cmd_help) {
 		cli_print_help(ctx, stdout);
 		return CLI_EXIT_OK;

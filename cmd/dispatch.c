@@ -133,6 +133,10 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 		*out = ctx->ns;
 		return 0;
 	}
+	/* Let go of the kept one first: another namespace's span may be the
+	 * same addresses. */
+	if (mode != CLI_NS_READ)
+		ns_drop_cache(ctx);
 	cli_ns_opts(ctx, &o, libflags[mode]);
 	err = svmt_ns_open(&o, &ns);
 	if (err < 0 && (flags & CLI_NS_OPTIONAL) && no_namespace(ctx, err))
@@ -203,9 +207,8 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 			break;
 		case 'b':
 			if (ctx->in_shell)
-				return cli_usage(NULL, "option '%s' is not for a "
-						 "line of a batch or the shell",
-						 word);
+				return cli_usage(NULL, "option -b is not for a "
+						 "line of a batch or the shell");
 			batch = optarg;
 			break;
 		case 'h':
@@ -250,8 +253,7 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 
 /* ------------------------------------------------------------- one line */
 
-/* A name not in the table, or a command that does not run here. */
-static int unknown_command(const struct cli_ctx *ctx, const char *name)
+int cli_unknown_command(const struct cli_ctx *ctx, const char *name)
 {
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, name))
@@ -259,8 +261,8 @@ static int unknown_command(const struct cli_ctx *ctx, const char *name)
 		if (ctx->in_shell)
 			return cli_usage(NULL, "'%s' does not run inside the "
 					 "shell", name);
-		return cli_usage(NULL, "'%s' is a word of the shell: see "
-				 "'svmtool shell --help'", name);
+		return cli_usage(NULL, "'%s' is a word of the shell "
+				 "(svmtool shell)", name);
 	}
 	return cli_usage(NULL, "unknown command '%s'", name);
 }
@@ -279,7 +281,7 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv)
 			ctx->cmd = c;
 			ret = c->fn(ctx, argc - next, argv + next);
 		} else {
-			ret = unknown_command(ctx, argv[next]);
+			ret = cli_unknown_command(ctx, argv[next]);
 		}
 	}
 	ns_drop_line(ctx);

@@ -118,6 +118,14 @@ const char *cli_strerror(int err, char *buf, size_t len)
 	return buf;
 }
 
+const char *cli_syserr(int errnum, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(errnum));
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
 int cli_fail(int err, const char *verb, const char *what)
 {
 	return cli_fail_detail(err, verb, what, svmt_errdetail());

@@ -85,6 +85,9 @@ static int report_parse_error(const char *cmd, void **table,
 		 */
 		if (code == ARG_ELONGOPT && val)
 			return cli_usage(cmd, "unknown option '%s'", val);
+		/* A word where the command takes none. */
+		if (code == ARG_ENOMATCH && val && val[0] != '-')
+			return cli_usage(cmd, "unexpected argument '%s'", val);
 		if (code == ARG_EMISSARG && val && !val[0])
 			val = word_before_empty(argc, argv);
 		if (code == ARG_EMISSARG && val)

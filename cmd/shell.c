@@ -158,13 +158,12 @@ static int run_batch(struct cli_ctx *ctx, FILE *fp, const char *file,
 		char buf[128];
 
 		cli_warn("cannot read '%s': %s", file,
-			 cli_strerror(-errno, buf, sizeof(buf)));
+			 cli_syserr(errno, buf, sizeof(buf)));
 		if (first == CLI_EXIT_OK)
 			first = CLI_EXIT_FAIL;
 	}
 	free(line);
-	/* quit/exit ends a batch with the status it names. */
-	return ctx->quit ? ctx->status : first;
+	return first;
 }
 
 int cli_batch(struct cli_ctx *ctx, const char *file, int force)
@@ -174,11 +173,12 @@ int cli_batch(struct cli_ctx *ctx, const char *file, int force)
 
 	if (!fp) {
 		char buf[128];
+		int e = errno;
 
 		cli_warn("cannot open batch file '%s': %s", file,
-			 cli_strerror(-errno, buf, sizeof(buf)));
-		return errno == ENOENT ? CLI_EXIT_NOTFOUND
-		       : errno == EACCES ? CLI_EXIT_PERM : CLI_EXIT_FAIL;
+			 cli_syserr(e, buf, sizeof(buf)));
+		return e == ENOENT ? CLI_EXIT_NOTFOUND
+		       : e == EACCES ? CLI_EXIT_PERM : CLI_EXIT_FAIL;
 	}
 	ctx->in_shell = 1;
 	ret = run_batch(ctx, fp, file, force);
@@ -537,19 +537,29 @@ static char *history_path(void)
  */
 static void history_save(const char *path, int added)
 {
-	int fd;
+	char *dir, *slash;
+	int fd, lock;
 
 	if (!path || added <= 0)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	/* The lock is on the directory: cutting the file replaces it. */
+	dir = strdup(path);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	lock = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (lock < 0)
 		return;
-	if (flock(fd, LOCK_EX) == 0) {
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && flock(lock, LOCK_EX) == 0) {
 		append_history(added < history_length ? added : history_length,
 			       path);
 		history_truncate_file(path, HISTORY_LINES);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(lock);
 }
 
 /* ------------------------------------------------------------- completion */
@@ -668,8 +678,8 @@ static void comp_columns(const char *text)
 /* Namespaces: objects "svmt:ROOT" of the shm directory. */
 static void comp_roots(const char *text)
 {
-	const char *dir = comp_ctx->base.shm_dir ? comp_ctx->base.shm_dir
-						 : SVMT_DEFAULT_SHM_DIR;
+	const char *dir = comp_ctx->g.shm_dir ? comp_ctx->g.shm_dir
+					      : SVMT_DEFAULT_SHM_DIR;
 	const size_t plen = sizeof(SVMT_FILE_PREFIX) - 1;
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -692,7 +702,6 @@ static void comp_regions(const char *text)
 	size_t n;
 	svmt_ns *ns;
 
-	comp_ctx->g = comp_ctx->base;
 	cli_ns_opts(comp_ctx, &o, SVMT_NS_RDONLY);
 	o.timeout_ms = 0;
 	if (svmt_ns_open(&o, &ns) < 0)
@@ -728,12 +737,23 @@ static char **complete(const char *text, int start, int end)
 	argc = split_words(line, buf, argv, &err);
 	if (argc < 0)
 		goto out;
-	/* Skip the global options before the command. */
-	for (i = 1; i < argc && argv[i][0] == '-'; i++)
-		if (!strcmp(argv[i], "-R") || !strcmp(argv[i], "-T") ||
-		    !strcmp(argv[i], "--root") || !strcmp(argv[i], "--timeout") ||
-		    !strcmp(argv[i], "--shm-dir"))
-			i++;
+	/* The global options before the command: -R and --shm-dir count. */
+	comp_ctx->g = comp_ctx->base;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "-R") || !strcmp(argv[i], "--root")) {
+			if (val && svmt_name_check(val) == 0)
+				comp_ctx->g.root = val;
+		} else if (!strcmp(argv[i], "--shm-dir")) {
+			if (val)
+				comp_ctx->g.shm_dir = val;
+		} else if (strcmp(argv[i], "-T") &&
+			   strcmp(argv[i], "--timeout")) {
+			continue;
+		}
+		i++;
+	}
 	prev = argc > 1 ? argv[argc - 1] : "";
 	if (!strcmp(prev, "-R") || !strcmp(prev, "--root")) {
 		comp_roots(text);
@@ -761,6 +781,7 @@ static char **complete(const char *text, int start, int end)
 	else if (c->flags & CLI_NS_MASK && c->fn != cmd_create)
 		comp_regions(text);
 out:
+	comp_ctx->g = comp_ctx->base; /* argv dies here */
 	free(buf);
 	free(argv);
 	free(line);

@@ -142,6 +142,9 @@ struct cli_command {
 	const char *summary;
 };
 extern const struct cli_command cli_commands[];
+/* Report @name as unknown, or as not running here; returns 2. */
+int cli_unknown_command(const struct cli_ctx *ctx, const char *name);
+
 /* The command called @name that may run here (in the shell or not). */
 const struct cli_command *cli_find_command(const struct cli_ctx *ctx,
 					   const char *name);
@@ -179,6 +182,9 @@ void cli_set_origin(const char *file, unsigned long line);
 
 /* svmt_strerror(@err) in lower case, into @buf. */
 const char *cli_strerror(int err, char *buf, size_t len);
+
+/* strerror(@errnum) in lower case, into @buf: for system calls' errors. */
+const char *cli_syserr(int errnum, char *buf, size_t len);
 
 /* Exit status for a library error code. */
 int cli_exit_code(int err);

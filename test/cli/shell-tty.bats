@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# svmtool shell on a real terminal (tmux): prompt, completion, history,
+# Ctrl-C and Ctrl-D
+
+load helper
+
+setup() {
+	common_setup
+	command -v tmux >/dev/null || skip "needs tmux"
+	TMUX_SOCK=svmt-$$-$BATS_TEST_NUMBER
+	STATE=$BATS_TEST_TMPDIR/state
+	mkdir -p "$STATE"
+	svmtool create alpha -s 4K >/dev/null
+	svmtool create beta -s 4K >/dev/null
+}
+
+teardown() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	common_teardown
+}
+
+# Start "svmtool shell" in a 100x30 terminal; its exit status goes to
+# $BATS_TEST_TMPDIR/status.
+start_tty() {
+	rm -f "$BATS_TEST_TMPDIR/status"
+	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 \
+		"env -u SVMTOOL_HISTFILE XDG_STATE_HOME='$STATE' TERM=xterm \
+		SVMTOOL_SHM_DIR='$SVMTOOL_SHM_DIR' SVMTOOL_ROOT='$SVMTOOL_ROOT' \
+		'$SVMTOOL' shell; echo \$? >'$BATS_TEST_TMPDIR/status'; sleep 60"
+	wait_screen "svmtool[$SVMTOOL_ROOT]>"
+}
+
+keys() {
+	tmux -L "$TMUX_SOCK" send-keys "$@"
+}
+
+screen() {
+	tmux -L "$TMUX_SOCK" capture-pane -p | sed -e 's/ *$//' -e '/^$/d'
+}
+
+# Wait (at most 10 s) for the screen to hold the text $1 (a fixed string).
+wait_screen() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "screen lacks: $1" >&2
+	screen >&2
+	return 1
+}
+
+wait_status() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$BATS_TEST_TMPDIR/status" ] && break
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/status"
+}
+
+@test "the prompt names the namespace; Tab completes a command" {
+	start_tty
+	keys 'li' Tab
+	wait_screen "svmtool[$SVMTOOL_ROOT]> list"
+	keys -l -- '-n -o NAME'
+	keys Enter
+	wait_screen alpha
+	wait_screen beta
+}
+
+@test "Tab completes an option from the command's help" {
+	start_tty
+	keys -l 'list --nohead'
+	keys Tab
+	keys -l 'X'
+	wait_screen "> list --noheadings X"
+}
+
+@test "Tab completes a live region name, read through the library" {
+	start_tty
+	keys -l 'map al'
+	keys Tab
+	keys -l 'X'
+	wait_screen "> map alpha X"
+	# A region made after the shell started is offered too.
+	svmtool create gamma -s 4K >/dev/null
+	keys C-u
+	keys -l 'unmap ga'
+	keys Tab
+	keys -l 'X'
+	wait_screen "> unmap gamma X"
+}
+
+@test "Tab completes a column after -o, ready for a comma" {
+	start_tty
+	keys -l 'list -o NAME,CLI'
+	keys Tab
+	keys -l ',GH'
+	keys Tab
+	keys -l 'X'
+	wait_screen "> list -o NAME,CLIENTS,GHOSTSX"
+}
+
+@test "history is kept private and read back by the next shell" {
+	start_tty
+	keys -l 'list -n -o NAME alpha'
+	keys Enter
+	wait_screen 'alpha'
+	keys C-d
+	assert_equal "$(wait_status)" 0
+	run stat -c %a "$STATE/svmtool/history"
+	assert_output 600
+	run stat -c %a "$STATE/svmtool"
+	assert_output 700
+	run cat "$STATE/svmtool/history"
+	assert_output 'list -n -o NAME alpha'
+	tmux -L "$TMUX_SOCK" kill-server
+	start_tty
+	keys Up
+	wait_screen "> list -n -o NAME alpha"
+}
+
+@test "Ctrl-C drops a half-typed line and keeps the shell; Ctrl-D exits 0" {
+	start_tty
+	keys -l 'unmap alpha beta'
+	keys C-c
+	wait_screen '^C'
+	keys -l 'status'
+	keys Enter
+	wait_screen 0
+	keys C-d
+	assert_equal "$(wait_status)" 0
+	assert_file_exists "$(object alpha)"
+	assert_file_exists "$(object beta)"
+}
+
+@test "leaving the shell releases what it holds" {
+	start_tty
+	keys -l 'hold alpha'
+	keys Enter
+	wait_screen 'held by this shell'
+	run svmtool list -n -r -o CLIENTS alpha
+	assert_output 1
+	keys -l 'exit'
+	keys Enter
+	assert_equal "$(wait_status)" 0
+	run svmtool list -n -r -o CLIENTS,GHOSTS alpha
+	assert_output '0 0'
+}
