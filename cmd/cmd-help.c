@@ -32,7 +32,8 @@ void cli_print_help(const struct cli_ctx *ctx, FILE *fp)
 	fputs("\nSee 'svmtool help COMMAND' or 'svmtool COMMAND --help' for a "
 	      "command's options.\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 permission "
-	      "denied, 5 busy,\n6 problems found by --dry-run.\n", fp);
+	      "denied, 5 busy,\n6 problems found by --dry-run.\n"
+	      "\nSee svmtool(1) and svmtool-COMMAND(1).\n", fp);
 }
 
 /* "help COMMAND" is "COMMAND --help"; "help" alone is "svmtool --help". */

@@ -267,9 +267,21 @@ int cli_unknown_command(const struct cli_ctx *ctx, const char *name)
 	return cli_usage(NULL, "unknown command '%s'", name);
 }
 
+/* After a command's --help: where to read more. */
+static void print_man_page(const char *name)
+{
+	const char *page = name;
+
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name) && (c->flags & CLI_SHELL_ONLY))
+			page = "shell";
+	printf("\nSee svmtool-%s(1).\n", page);
+}
+
 int cli_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command *c;
+	const char *help;
 	int ret, next = 0;
 
 	ctx->g = ctx->base;
@@ -284,6 +296,9 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv)
 			ret = cli_unknown_command(ctx, argv[next]);
 		}
 	}
+	help = cli_help_shown();
+	if (help)
+		print_man_page(help);
 	ns_drop_line(ctx);
 	if (!ctx->in_shell)
 		ns_drop_cache(ctx);

@@ -111,6 +111,17 @@ static int report_parse_error(const char *cmd, void **table,
 	return cli_usage(cmd, "option '%s' given more than once", label);
 }
 
+/* The command whose --help was printed by the last cli_parse(), or NULL. */
+static const char *help_shown;
+
+const char *cli_help_shown(void)
+{
+	const char *cmd = help_shown;
+
+	help_shown = NULL;
+	return cmd;
+}
+
 int cli_parse(int argc, char **argv, void **table, int n,
 	      const char *usage, const char *what)
 {
@@ -127,6 +138,7 @@ int cli_parse(int argc, char **argv, void **table, int n,
 	if (help->count > 0) {
 		printf("usage: %s\n\n%s\n\n", usage, what);
 		arg_print_glossary(stdout, table, "  %-26s %s\n");
+		help_shown = argv[0];
 		return CLI_EXIT_OK;
 	}
 	if (nerr > 0)

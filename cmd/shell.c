@@ -286,10 +286,11 @@ int cmd_hold(struct cli_ctx *ctx, int argc, char **argv)
 			"until 'release NAME'\nor the end of the shell; "
 			"'svmtool list' shows the shell as a client.");
 
-	if (ret < 0)
+	if (ret < 0) {
 		ret = cli_check_name("hold", name->sval[0]);
-	if (ret == 0)
-		ret = cli_hold(ctx, name->sval[0]);
+		if (ret == 0)
+			ret = cli_hold(ctx, name->sval[0]);
+	}
 	FREE(table);
 	return ret;
 }

@@ -222,6 +222,12 @@ int cli_parse(int argc, char **argv, void **table, int n,
 	      const char *usage, const char *what);
 
 /*
+ * The name of the command whose --help cli_parse() printed since the last
+ * call, or NULL; the dispatcher then names its man page.
+ */
+const char *cli_help_shown(void);
+
+/*
  * Parse a size: decimal or 0x hex, optional K M G T or KiB MiB GiB TiB
  * suffix (powers of 1024).  Rejects 0, signs, garbage and overflow.
  * Returns 0, or -1 after reporting a usage error for option @opt of @cmd.

@@ -263,3 +263,20 @@ see 'svmtool --help'"
 	assert_equal "${stderr%%$'\n'*}" "svmtool: invalid region name 'a?b?[31m': use 1 to 63 of A-Z a-z 0-9 . _ -"
 	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 2
 }
+
+@test "every command's --help ends by naming its man page, which exists" {
+	local c page
+	for c in create map list scan unmap recover shell; do
+		run --separate-stderr svmtool "$c" --help
+		assert_success
+		assert_equal "${lines[-1]}" "See svmtool-$c(1)."
+		assert_file_exists "$BATS_TEST_DIRNAME/../../man/svmtool-$c.1"
+	done
+	for c in show root hold release status quit exit; do
+		run --separate-stderr bash -c "echo '$c --help' | timeout 20 '$SVMTOOL' shell"
+		assert_success
+		assert_equal "${lines[-1]}" "See svmtool-shell(1)."
+	done
+	run --separate-stderr svmtool help unmap
+	assert_equal "${lines[-1]}" "See svmtool-unmap(1)."
+}
