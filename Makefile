@@ -121,7 +121,7 @@ $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 # Debian packages the build and the tests need; installed when run as root.
 DEB_PKGS := gcc make pkg-config libargtable2-dev libreadline-dev libsmartcols-dev \
 	libcmocka-dev bats bats-assert bats-support bats-file man-db groff-base \
-	binutils util-linux procps
+	binutils util-linux procps strace
 
 deps:
 	$(Q)test/deps.sh $(DEB_PKGS)
