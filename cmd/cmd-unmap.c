@@ -66,7 +66,7 @@ static int do_unmap(const char **names, int nnames, int force)
 
 	cli_ns_opts(&nso, SVMT_NS_NOATTACH);
 	err = svmt_ns_open(&nso, &ns);
-	if (err < 0 && err != -ENOENT)
+	if (err < 0 && !cli_no_namespace(err))
 		return cli_fail(err, "unmap", names[0]);
 	if (err < 0)
 		ns = NULL; /* no namespace: no region either */
