@@ -47,13 +47,14 @@ UNIT_SRCS := $(sort $(wildcard test/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
 HELPER_SRCS := $(sort $(wildcard test/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
-BENCH_SRCS := $(sort $(wildcard test/bench/*.c))
+BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
 
 .PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
-	check-asan check-valgrind deps demo bench fuzz install uninstall clean deb
+	check-asan check-valgrind deps demo bench bench-quick fuzz install \
+	uninstall clean deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -121,7 +122,7 @@ $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 # Debian packages the build and the tests need; installed when run as root.
 DEB_PKGS := gcc make pkg-config libargtable2-dev libreadline-dev libsmartcols-dev \
 	libcmocka-dev bats bats-assert bats-support bats-file man-db groff-base \
-	binutils util-linux procps tmux
+	binutils util-linux procps strace tmux
 
 deps:
 	$(Q)test/deps.sh $(DEB_PKGS)
@@ -168,8 +169,13 @@ fuzz: cmd
 		-max_len=200000 $(B)/test/fuzz/corpus; rc=$$?; \
 		rm -rf /dev/shm/svmt-fuzz.*; exit $$rc
 
-bench: lib $(BENCH_BINS)
-	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+# Benchmarks: svmtool against a baseline doing the same work, interleaved
+# (test/bench/bench.h).  They print ratios and judge nothing.
+bench: all $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
+
+bench-quick: all $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
 
 # ------------------------------------------------------------------ install
 install: all

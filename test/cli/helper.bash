@@ -46,8 +46,23 @@ svmtool_nobody() {
 		"$SVMTOOL" "$@"
 }
 
+# Run "$@" as user nobody in a private mount namespace whose /proc is
+# mounted hidepid=invisible, after checking that process $1 (another
+# user's) cannot be seen there: svmtool must judge it without /proc.
+# Needs root.  Exit 97: the mount failed; 98: $1 is still visible.
+run_hidden_proc() {
+	local pid=$1
+	shift
+	timeout 20 unshare -m --propagation private -- bash -c '
+		mount -t proc -o hidepid=invisible proc /proc || exit 97
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			bash -c '\''[ ! -e "/proc/$0" ] || { echo "/proc/$0 is visible" >&2; exit 98; }
+			exec "$@"'\'' "$@"' _ "$pid" "$@"
+}
+
+# Skip unless root, saying why ($1; default: svmtool runs as nobody).
 need_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root (runs svmtool as nobody)"
+	[ "$(id -u)" -eq 0 ] || skip "needs root (${1:-runs svmtool as nobody})"
 }
 
 # Start "svmtool map NAME --hold" in the background and wait (at most 10 s)

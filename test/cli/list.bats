@@ -483,6 +483,52 @@ print("ok")
 	assert_output "foo"
 }
 
+@test "list by another user shows a region of mode 0644 as ready" {
+	need_root
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	svmtool create foo -s 4K -m 0644
+	start_holder foo
+	# nobody may read the objects, not write them: a write-mode open fails
+	run --separate-stderr svmtool_nobody list -n -o NAME,STATE,CLIENTS,GHOSTS foo
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '^foo +ready +1 +0$'
+	run --separate-stderr svmtool_nobody list -v foo
+	assert_success
+	assert_line "  1 client, pids: $HOLDER_PID"
+}
+
+# The objects of this test's namespace that trace file $1 shows opened
+# with a mode that can write; fails if it shows none opened at all.
+assert_no_write_open() {
+	grep -qF "\"svmt:$SVMTOOL_ROOT:foo\"" "$1" ||
+		fail "the trace shows no open of the region object: $(cat "$1")"
+	if grep -E 'openat\(' "$1" | grep -F -e '"svmt:' -e "$SVMTOOL_SHM_DIR" |
+		grep -E 'O_RDWR|O_WRONLY|O_CREAT|O_TRUNC|O_TMPFILE'; then
+		fail "an object was opened for writing (above)"
+	fi
+}
+
+@test "list and dry runs never open an object for writing" {
+	command -v strace >/dev/null || skip "strace is not installed (make deps installs it)"
+	svmtool create foo -s 4K
+	svmtool create bar -s 4K
+	start_holder foo
+	kill_holder "$HOLDER_PID"
+	start_holder foo
+	freeze open-lock bar
+	local trace=$BATS_TEST_TMPDIR/trace m
+	for m in "list" "list -v" "list -J -o +PIDS" "list foo bar" \
+		"scan --dry-run" "recover --dry-run"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 20 strace -f -qq -e trace=openat \
+			-o "$trace" "$SVMTOOL" $m
+		[ "$status" -eq 0 ] || [ "$status" -eq 6 ] ||
+			fail "svmtool $m: status $status: $stderr"
+		assert_no_write_open "$trace"
+	done
+}
+
 # ------------------------------------------------------------ permissions
 
 @test "list without access to the directory is permission denied" {

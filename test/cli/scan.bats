@@ -217,6 +217,24 @@ region_with_ghost() {
 	assert_stderr "svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied"
 }
 
+@test "scan by another user keeps a live client hidden by hidepid /proc" {
+	need_root "unshare -m, mount -t proc, then svmtool as nobody; CI runs as root"
+	chmod 755 "$SVMTOOL_SHM_DIR"
+	svmtool create foo -s 4K -m 0666
+	start_holder foo
+	local live=$HOLDER_PID
+	start_holder foo
+	local dead=$HOLDER_PID
+	kill_holder "$dead"
+	# nobody cannot read /proc/$live: only kill(pid, 0) = EPERM says alive
+	run --separate-stderr run_hidden_proc "$live" "$SVMTOOL" scan
+	assert_equal "$stderr" ""
+	assert_success
+	assert_output "foo: removed dead client $dead"
+	run --separate-stderr svmtool list -n -o CLIENTS,GHOSTS,PIDS foo
+	assert_output --regexp "^ *1 +0 +$live\$"
+}
+
 @test "scan refuses a namespace owned by an untrusted user" {
 	need_root
 	chmod 1777 "$SVMTOOL_SHM_DIR"

@@ -325,6 +325,254 @@ static void test_region_given_to_another_owner_stays_usable(void **state)
 	assert_ok(svmt_region_remove(ns, "theirs", 0));
 }
 
+/* ------------------------------------- killed mid-update, repaired by lock */
+
+/*
+ * Where a holder of the namespace lock dies: each step is what the library
+ * does between two stores, performed by hand on the shared structures.
+ */
+enum torn_step {
+	TORN_CLAIM,   /* extent taken from the free list, no entry written */
+	TORN_INSERT,  /* slot filled and counted, its state never published */
+	TORN_DROP,    /* extent given back, the entry not yet deleted */
+};
+
+struct torn_arg {
+	struct tl_chan *c;
+	svmt_ns *ns;
+	enum torn_step step;
+};
+
+#define TORN_LEN (1ULL << 20)
+
+static int torn_ns_child(void *p)
+{
+	struct torn_arg *a = p;
+	struct svmt_dir d = svmt_ns_dir(a->ns); /* inherited, attached */
+	struct svmt_dirent *e;
+	uint64_t addr;
+
+	CHILD_RC(svmt_ns_lock(a->ns, SVMT_TAG_CREATE, NULL), 0);
+	switch (a->step) {
+	case TORN_CLAIM:
+		CHILD_RC(svmt_space_alloc(&d, TORN_LEN, &addr), 0);
+		break;
+	case TORN_INSERT:
+		CHILD_RC(svmt_space_alloc(&d, TORN_LEN, &addr), 0);
+		e = svmt_dir_insert(&d, "half");
+		CHILD_CHECK(e != NULL);
+		e->base = addr;
+		e->size = TORN_LEN;
+		e->generation = ++a->ns->r->generation;
+		e->creator = *svmt_self();
+		break;
+	case TORN_DROP:
+		e = svmt_dir_find(&d, "gone");
+		CHILD_CHECK(e != NULL);
+		CHILD_RC(svmt_space_free(&d, e->base, e->size), 0);
+		break;
+	}
+	tl_post(a->c, 'H');
+	tl_pause_forever();
+	return 0;
+}
+
+/*
+ * Kill a namespace lock holder at @step; then a plain create (the next
+ * ordinary locker, no recover) must succeed, and a dry run must find the
+ * address space neither leaked nor given twice.
+ */
+static void torn_ns_update(struct tl *t, enum torn_step step)
+{
+	svmt_ns *ns = tl_ns_create(t);
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct torn_arg a = { tl_chan_new(t), ns, step };
+	struct svmt_region_opts o;
+	struct svmt_ns_info before, after;
+	struct tl_evlog dry = { 0 };
+	struct svmt_dirent *e;
+	uint64_t gone_base = 0, gone_size = 0, x_base;
+	pid_t kid;
+
+	if (step == TORN_DROP) {
+		uint32_t removed = SVMT_RS_REMOVED;
+
+		/* a removal marks the object removed, then drops the entry */
+		tl_region_make(ns, "gone", 4096);
+		e = svmt_dir_find(&d, "gone");
+		assert_non_null(e);
+		gone_base = e->base;
+		gone_size = e->size;
+		assert_ok(tl_patch(t, tl_obj(t, "gone"),
+				   offsetof(struct svmt_rhdr, state), &removed,
+				   sizeof(removed)));
+	}
+	assert_ok(svmt_ns_info(ns, &before));
+	kid = tl_fork(t, torn_ns_child, &a);
+	assert_await(a.c, 'H');
+	tl_kill(t, kid);
+
+	tl_ropts(&o, 4096, PERSIST | SVMT_REGION_EXCL);
+	assert_ok(svmt_region_open(ns, step == TORN_INSERT ? "half" : "x", &o,
+				   NULL));
+	/* the create took the dead holder's lock: nobody ran recover */
+	assert_int_equal(atomic_load(&ns->r->lock.recoveries), 1);
+	assert_int_equal(atomic_load(&ns->r->lock.last_dead_pid), kid);
+
+	assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &dry));
+	if (tl_ev_count(&dry, SVMT_EV_SPACE_LEAK) ||
+	    tl_ev_count(&dry, SVMT_EV_DIRECTORY)) {
+		tl_ev_print(&dry);
+		fail_msg("address space lost or given twice after the repair");
+	}
+	assert_ok(svmt_ns_info(ns, &after));
+	e = svmt_dir_find(&d, step == TORN_INSERT ? "half" : "x");
+	assert_non_null(e);
+	x_base = e->base;
+	if (step == TORN_DROP) {
+		/* the interrupted removal is recover's to finish, and only that */
+		assert_int_equal(dry.n, 1);
+		assert_non_null(tl_ev_find(&dry, SVMT_EV_MISSING, "gone"));
+		assert_true(x_base + e->size <= gone_base ||
+			    gone_base + gone_size <= x_base);
+		assert_int_equal(after.count, 2);
+	} else {
+		assert_int_equal(dry.n, 0);
+		assert_int_equal(after.count, 1);
+	}
+	assert_int_equal(after.free_bytes, before.free_bytes - e->size);
+}
+
+static void test_ns_holder_killed_after_claiming_an_extent(void **state)
+{
+	torn_ns_update(*state, TORN_CLAIM);
+}
+
+static void test_ns_holder_killed_half_way_through_an_insert(void **state)
+{
+	torn_ns_update(*state, TORN_INSERT);
+}
+
+static void test_ns_holder_killed_between_freeing_and_deleting(void **state)
+{
+	torn_ns_update(*state, TORN_DROP);
+}
+
+/* ------------------------------------------ killed mid-detach, repaired */
+
+enum detach_step {
+	DETACH_SHIFTED, /* the table shifted down, the count not lowered */
+	DETACH_HOLE,    /* our slot cleared, nothing shifted yet */
+};
+
+struct detach_arg {
+	struct tl *t;
+	struct tl_chan *c;
+	enum detach_step step;
+};
+
+static struct svmt_ident *client_table(svmt_region *r)
+{
+	return (struct svmt_ident *)((char *)r->h + SVMT_CLIENTS_OFF);
+}
+
+/* Create and attach non-persistent "x", then start to detach and stop
+ * half-way, holding the region's lock, until killed. */
+static int torn_detach_child(void *p)
+{
+	struct detach_arg *a = p;
+	struct svmt_region_opts o;
+	struct svmt_ns_opts no;
+	struct svmt_ident *c;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	uint32_t i, n;
+
+	tl_opts(a->t, &no, 0);
+	CHILD_RC(svmt_ns_open(&no, &ns), 0);
+	tl_ropts(&o, 4096, SVMT_REGION_CREATE);
+	CHILD_RC(svmt_region_open(ns, "x", &o, &r), 0);
+	tl_post(a->c, 'A');
+	tl_hold(a->c);
+	CHILD_RC(svmt_lock_acquire(&r->h->meta, SVMT_TAG_CLOSE, -1, NULL, NULL,
+				   NULL), 0);
+	c = client_table(r);
+	n = r->h->nclients;
+	for (i = 0; i < n && !svmt_ident_same(&c[i], svmt_self()); i++)
+		;
+	CHILD_CHECK(i < n);
+	if (a->step == DETACH_SHIFTED)
+		memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
+	else
+		memset(&c[i], 0, sizeof(*c));
+	tl_post(a->c, 'H');
+	tl_pause_forever();
+	return 0;
+}
+
+/* Attach "x", wait for go, close it. */
+static int attach_then_close_child(void *p)
+{
+	struct detach_arg *a = p;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+
+	CHILD_RC(tl_child_attach(a->t, "x", &ns, &r), 0);
+	tl_post(a->c, 'A');
+	tl_hold(a->c);
+	CHILD_RC(svmt_region_close(r), 0);
+	return 0;
+}
+
+/*
+ * Clients [victim, survivor, us] of a non-persistent region; the victim
+ * is killed half-way through removing itself.  Nobody may be left
+ * registered twice: once the survivor and we have closed, the region is
+ * gone.
+ */
+static void torn_detach(struct tl *t, enum detach_step step)
+{
+	svmt_ns *ns = tl_ns_create(t);
+	struct detach_arg va = { t, tl_chan_new(t), step };
+	struct detach_arg sa = { t, tl_chan_new(t), step };
+	struct svmt_region_opts o;
+	svmt_region *r = NULL;
+	pid_t victim, survivor;
+	uint32_t left;
+
+	victim = tl_fork(t, torn_detach_child, &va);
+	assert_await(va.c, 'A');
+	survivor = tl_fork(t, attach_then_close_child, &sa);
+	assert_await(sa.c, 'A');
+	svmt_region_opts_init(&o);
+	assert_ok(svmt_region_open(ns, "x", &o, &r));
+	assert_int_equal(r->h->nclients, 3);
+	assert_int_equal(client_table(r)[0].pid, victim);
+
+	tl_go(va.c, 1);
+	assert_await(va.c, 'H');
+	tl_kill(t, victim);
+	tl_go(sa.c, 1);
+	assert_child_ok(t, survivor);
+	assert_true(tl_exists(t, tl_obj(t, "x"))); /* we still use it */
+	left = r->h->nclients;
+	assert_ok(svmt_region_close(r));
+	if (tl_exists(t, tl_obj(t, "x")))
+		fail_msg("the last client closed; %u registration(s) keep 'x' "
+			 "alive", left - 1);
+	assert_int_equal(left, 1);
+}
+
+static void test_client_killed_after_shifting_the_table(void **state)
+{
+	torn_detach(*state, DETACH_SHIFTED);
+}
+
+static void test_client_killed_after_clearing_its_slot(void **state)
+{
+	torn_detach(*state, DETACH_HOLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +587,11 @@ int main(void)
 		TL_TEST(test_forced_remove_spares_a_live_creators_claim),
 		TL_TEST(test_zombie_leader_with_live_threads_is_alive),
 		TL_TEST(test_region_given_to_another_owner_stays_usable),
+		TL_TEST(test_ns_holder_killed_after_claiming_an_extent),
+		TL_TEST(test_ns_holder_killed_half_way_through_an_insert),
+		TL_TEST(test_ns_holder_killed_between_freeing_and_deleting),
+		TL_TEST(test_client_killed_after_shifting_the_table),
+		TL_TEST(test_client_killed_after_clearing_its_slot),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);

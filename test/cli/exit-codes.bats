@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Exit statuses of every command, through the one mapping of library errors
+# (cli_exit_code): 3 not found, 4 permission denied, 5 busy.
+
+load helper
+
+COMMANDS=(create map list scan unmap recover)
+
+# The words that make command $1 act on region $2.
+args_for() {
+	case $1 in
+	create) echo "create $2 -s 4K" ;;
+	*) echo "$1 $2" ;;
+	esac
+}
+
+# Assert status $1 and a stderr containing $2, naming command $3.
+assert_status_said() {
+	[ "$status" -eq "$1" ] || fail "$3: status $status, not $1: $stderr"
+	[[ $stderr == "svmtool: cannot "*"$2"* ]] ||
+		fail "$3: stderr does not say '$2': $stderr"
+	assert_equal "$output" ""
+}
+
+# Run svmtool without access to the shm directory: as nobody when root,
+# otherwise as ourselves with the directory's mode 000.
+run_denied() {
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 700 "$SVMTOOL_SHM_DIR"
+		run --separate-stderr svmtool_nobody "$@"
+	else
+		chmod 000 "$SVMTOOL_SHM_DIR"
+		run --separate-stderr svmtool "$@"
+		chmod 700 "$SVMTOOL_SHM_DIR"
+	fi
+}
+
+@test "every command: a shm directory that does not exist is 3" {
+	local c none=$SVMTOOL_SHM_DIR/none
+	for c in "${COMMANDS[@]}"; do
+		# shellcheck disable=SC2046
+		run --separate-stderr svmtool --shm-dir "$none" $(args_for "$c" foo)
+		assert_status_said 3 "shm directory '$none' does not exist" "$c"
+	done
+}
+
+@test "every command naming a region: a region that does not exist is 3" {
+	local c
+	svmtool create bar -s 4K
+	for c in map list scan unmap recover; do
+		run --separate-stderr svmtool "$c" foo
+		assert_status_said 3 "$c 'foo': no such region" "$c"
+	done
+}
+
+@test "every command: no access to the shm directory is 4" {
+	local c
+	svmtool create foo -s 4K
+	for c in "${COMMANDS[@]}"; do
+		# shellcheck disable=SC2046
+		run_denied $(args_for "$c" foo)
+		assert_status_said 4 "shm directory '$SVMTOOL_SHM_DIR': permission denied" "$c"
+	done
+	assert_file_exists "$(object foo)"
+}
+
+@test "every command: a namespace owned by an untrusted user is 4" {
+	need_root
+	local c
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool_nobody create foo -s 4K
+	for c in "${COMMANDS[@]}"; do
+		# shellcheck disable=SC2046
+		run --separate-stderr svmtool $(args_for "$c" bar)
+		assert_status_said 4 "object owned by an untrusted user" "$c"
+	done
+	assert_file_not_exists "$(object bar)"
+}
+
+@test "every command that changes the namespace: a live lock holder is 5" {
+	local c
+	svmtool create foo -s 4K
+	freeze ns-lock
+	for c in "${COMMANDS[@]}"; do
+		[ "$c" != list ] || continue # list never waits for a lock
+		# shellcheck disable=SC2046
+		run --separate-stderr svmtool -T 0.2 $(args_for "$c" foo)
+		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c"
+	done
+	run --separate-stderr svmtool -T 0.2 list -n -o NAME
+	assert_success
+	assert_output "foo"
+}
