@@ -104,21 +104,23 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	ri->flags = hdr.flags;
 	ri->ctime = hdr.ctime;
 	ri->creator = hdr.creator.pid;
-	/* The user's lock; when it is free, whoever holds the bookkeeping. */
+	/* The user's lock; when it is free, whoever holds the bookkeeping.
+	 * Their words were checked before use, like every other field. */
 	{
-		const struct svmt_shlock *l = hdr.lock.owner_pid ? &hdr.lock
-								  : &hdr.meta;
+		struct svmt_lock_info meta;
 
-		ri->lock.owner = l->owner_pid;
-		ri->lock.tag = l->owner_tag;
-		ri->lock.recoveries = hdr.lock.recoveries + hdr.meta.recoveries;
-		if (ri->lock.owner) {
-			struct svmt_ident o = { .pid = ri->lock.owner,
-						.start = l->owner_start };
-
-			ri->lock.owner_alive = svmt_ident_alive(&o);
-			snprintf(ri->lock.tag_name, sizeof(ri->lock.tag_name),
-				 "%s", svmt_tag_name(ri->lock.tag));
+		rc = svmt_lock_describe(&hdr.lock, &ri->lock);
+		if (!rc)
+			rc = svmt_lock_describe(&hdr.meta, &meta);
+		if (rc) {
+			free(buf);
+			return rc;
+		}
+		if (!ri->lock.owner) {
+			meta.recoveries += ri->lock.recoveries;
+			ri->lock = meta;
+		} else {
+			ri->lock.recoveries += meta.recoveries;
 		}
 	}
 	if (atomic_load(&hdr.state) != SVMT_RS_READY)

@@ -99,10 +99,15 @@ static int unseen(const char *const *names, size_t nnames, const bool *seen)
 	return 0;
 }
 
+static const char *lock_what(const char *region)
+{
+	return region[0] ? "region lock" : "namespace lock";
+}
+
 static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		      int fixed)
 {
-	const char *what = region[0] ? "region lock" : "namespace lock";
+	const char *what = lock_what(region);
 
 	if (pid > 0)
 		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, pid, 0, fixed, 0,
@@ -113,12 +118,51 @@ static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		     "%s of a dead process recovered", what);
 }
 
-/* A lock left not recoverable was made usable again. */
-static void emit_reinit(const struct emitter *em, const char *region)
+/* A dry run's finding about a lock, from its read-only description. */
+static void emit_lock_found(const struct emitter *em, const char *region,
+			    const struct svmt_lock_info *li)
 {
-	emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 1, 0,
-	     "%s was not recoverable: reinitialised",
-	     region[0] ? "region lock" : "namespace lock");
+	const char *what = lock_what(region);
+
+	if (li->owner > 0)
+		emit_lock(em, region, li->owner, 0);
+	else if (!strcmp(li->tag_name, "unrecoverable"))
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 0, 0,
+		     "%s not recoverable (abandoned unrepaired)", what);
+	else
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 0, 0,
+		     "%s abandoned by a process that died before recording "
+		     "itself", what);
+}
+
+/*
+ * A lock that is corrupt (@why SVMT_ECORRUPT) or not recoverable is built
+ * again when no live process holds it.  @died: the data it guards is the
+ * user's and nobody repaired it (the sticky flag tells the next holders).
+ */
+static bool reinit_lock(const struct emitter *em, const char *region,
+			struct svmt_shlock *l, int why, bool died)
+{
+	const char *how = why == SVMT_ECORRUPT ? "corrupt" : "not recoverable";
+	int kind = why == SVMT_ECORRUPT ? SVMT_EV_CORRUPT
+					: SVMT_EV_DEAD_LOCK_OWNER;
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
+	if (svmt_lock_held_live(l)) {
+		if (region[0])
+			emit(em, kind, region, 0, 0, 0, -EBUSY, "%s %s, held by "
+			     "a live process: left alone", lock_what(region),
+			     how);
+		return false;
+	}
+	if (svmt_lock_reinit(l, died))
+		return false;
+	emit(em, kind, region, 0, 0, 1, 0, "%s was %s%s%s%s: reinitialised",
+	     lock_what(region), how, why == SVMT_ECORRUPT ? " (" : "",
+	     why == SVMT_ECORRUPT ? detail : "",
+	     why == SVMT_ECORRUPT ? ")" : "");
+	return true;
 }
 
 /* Open, validate and map the header of a region for bookkeeping. */
@@ -312,6 +356,7 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
 	struct svmt_region_info *v;
+	struct svmt_lock_info li;
 	struct svmt_root *copy;
 	struct svmt_extent bad;
 	struct svmt_dir d;
@@ -320,12 +365,11 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 
 	if (rc)
 		return rc;
-	if (copy->lock.owner_pid) {
-		struct svmt_ident o = { .pid = copy->lock.owner_pid,
-					.start = copy->lock.owner_start };
-		if (!svmt_ident_alive(&o))
-			emit_lock(em, "", o.pid, 0);
-	}
+	if (svmt_lock_describe(&copy->lock, &li))
+		emit(em, SVMT_EV_CORRUPT, "", 0, 0, 0, SVMT_ECORRUPT,
+		     "namespace lock corrupt (%s)", svmt_errdetail());
+	else if (li.owner && !li.owner_alive)
+		emit_lock_found(em, "", &li);
 	d.r = copy;
 	d.g = &ns->g;
 	kind = svmt_dir_check(&d, &bad);
@@ -362,7 +406,7 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 			break;
 		default:
 			if (ri->lock.owner && !ri->lock.owner_alive)
-				emit_lock(em, ri->name, ri->lock.owner, 0);
+				emit_lock_found(em, ri->name, &ri->lock);
 			break;
 		}
 	}
@@ -382,8 +426,8 @@ static void dropped_entry(const struct svmt_dirent *e, void *arg)
 
 /*
  * Take and release a region lock so that a dead owner's is recovered, or a
- * lock left not recoverable is made usable.  The user's lock is only tried:
- * a live holder is left alone.
+ * lock left not recoverable or corrupt is rebuilt.  The user's lock is only
+ * tried: a live holder is left alone.
  */
 static void recover_lock(struct svmt_ns *ns, const char *name,
 			 struct svmt_shlock *l, struct svmt_rctx *meta,
@@ -394,10 +438,13 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 				   meta ? ns->timeout_ms : 0,
 				   meta ? svmt_region_repair : NULL, meta, &rec);
 
-	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(l)) {
-		if (meta)
+	if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
+		if (reinit_lock(em, name, l, rc, !meta) && meta &&
+		    !svmt_lock_acquire(l, SVMT_TAG_RECOVER, ns->timeout_ms,
+				       NULL, NULL, NULL)) {
 			svmt_region_repair(meta);
-		emit_reinit(em, name);
+			svmt_lock_release(l);
+		}
 		return;
 	}
 	if (rc)
@@ -543,12 +590,14 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		goto out;
 	}
 	rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, &rec);
-	if (rc == SVMT_ENOTRECOVERABLE) {
-		rc = svmt_lock_reinit(&ns->r->lock);
-		if (!rc)
+	if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
+		if (!reinit_lock(&em, "", &ns->r->lock, rc, false))
+			rc = svmt_fail(-EBUSY, "namespace lock %s and held by "
+				       "a live process", rc == SVMT_ECORRUPT ?
+				       "corrupt" : "not recoverable");
+		else
 			rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL);
 		if (!rc) {
-			emit_reinit(&em, "");
 			rec = 0;
 			rc = svmt_dir_rebuild(&d, dropped_entry, &em);
 			if (rc)

@@ -698,13 +698,32 @@ int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 	 * caller learns of the death through svmt_region_lock_recovered(). */
 	rc = svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
 			       NULL, NULL, &dead);
-	r->lock_recovered = !rc && dead != 0;
+	/* Sticky: also when recover took the dead one's lock, and until a
+	 * holder acknowledges. */
+	r->lock_recovered = !rc && (dead != 0 ||
+		(atomic_load_explicit(&r->h->lock.flags, memory_order_relaxed) &
+		 SVMT_LOCKF_DIED));
 	return rc;
 }
 
 int svmt_region_lock_recovered(const svmt_region *r)
 {
 	return r->lock_recovered;
+}
+
+int svmt_region_lock_ack(svmt_region *r)
+{
+	struct svmt_shlock *l = &r->h->lock;
+
+	svmt_clear_detail();
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) !=
+	    svmt_self()->pid)
+		return svmt_fail(-EPERM, "region '%s' is not locked by this "
+				 "process", r->name);
+	atomic_fetch_and_explicit(&l->flags, ~SVMT_LOCKF_DIED,
+				  memory_order_relaxed);
+	r->lock_recovered = false;
+	return 0;
 }
 
 int svmt_region_unlock(svmt_region *r)
@@ -723,7 +742,7 @@ int svmt_region_unlock(svmt_region *r)
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
-	rc = pthread_mutex_unlock(&l->u.m);
+	rc = svmt_lock_unlock(l);
 	if (rc) {
 		atomic_store_explicit(&l->owner_start, start, memory_order_relaxed);
 		atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
@@ -796,6 +815,8 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto out;
 	}
 	rc = rlock(h, hdr.max_clients, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	if (rc == SVMT_ECORRUPT && force)
+		goto drop; /* a corrupt lock is a corrupt object */
 	if (rc)
 		goto out;
 	live = svmt_clients_live(h, hdr.max_clients, &first);

@@ -70,10 +70,34 @@ struct svmt_shlock {
 	_Atomic uint64_t owner_start;
 	_Atomic uint32_t recoveries;
 	_Atomic int32_t last_dead_pid;
-	uint64_t reserved;
+	_Atomic uint32_t flags;  /* SVMT_LOCKF_*: sticky until acknowledged */
+	uint32_t reserved;
+};
+
+/* A holder of the lock died (or the lock was rebuilt) and nobody has yet
+ * said the data it guards is whole again (svmt_region_lock_ack()). */
+#define SVMT_LOCKF_DIED 1u
+
+/* What the mutex words say, read without handing them to glibc. */
+struct svmt_lock_view {
+	pid_t tid;          /* owner thread in the futex word; 0: none */
+	bool owner_died;    /* the kernel marked it: a holder died */
+	bool unrecoverable; /* abandoned unrepaired: glibc would refuse it */
 };
 
 int svmt_lock_init(struct svmt_shlock *l);
+/*
+ * Check the mutex inside @l (shared bytes a writer controls) against one
+ * pthread_mutex_init() makes with our attributes and against the kernel's
+ * robust-futex format.  0 and *v filled, or SVMT_ECORRUPT with a detail.
+ */
+int svmt_lock_inspect(const struct svmt_shlock *l, struct svmt_lock_view *v);
+/* The read-only view of a lock (a private copy is fine): the owner record,
+ * or the futex word's thread when no record was written.  0 or
+ * SVMT_ECORRUPT. */
+int svmt_lock_describe(const struct svmt_shlock *l, struct svmt_lock_info *li);
+/* Is @l held by a live process, by its owner record or its futex word? */
+bool svmt_lock_held_live(const struct svmt_shlock *l);
 /*
  * Acquire with the owner record written after.  @repair (may be NULL) is
  * called with @ctx when the previous owner died; *recovered (may be NULL) is
@@ -82,8 +106,12 @@ int svmt_lock_init(struct svmt_shlock *l);
 int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		      int (*repair)(void *ctx), void *ctx, pid_t *recovered);
 void svmt_lock_release(struct svmt_shlock *l);
-/* Make a lock left not recoverable usable again (nobody may hold it). */
-int svmt_lock_reinit(struct svmt_shlock *l);
+/* pthread_mutex_unlock, with the mutex's kind made sure first. */
+int svmt_lock_unlock(struct svmt_shlock *l);
+/* Make a lock left not recoverable or corrupt usable again (nobody may
+ * hold it); @died sets the sticky SVMT_LOCKF_DIED (the data it guards was
+ * not repaired).  Waiters asleep on the old futex word are woken. */
+int svmt_lock_reinit(struct svmt_shlock *l, bool died);
 const char *svmt_tag_name(uint32_t tag);
 
 /* ------------------------------------------------------------------- layout */

@@ -281,11 +281,21 @@ SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
  */
 SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
 /**
- * 1 when the last successful svmt_region_lock() on @r took the lock from a
- * process that died holding it (the data area may be half-updated: check
- * or repair it before unlocking), 0 otherwise.
+ * 1 when the last successful svmt_region_lock() on @r found that a process
+ * died holding the lock (the data area may be half-updated: check or repair
+ * it before unlocking), 0 otherwise.  The news is sticky: it is kept in the
+ * region, also when svmt_recover() (svmtool recover) took the dead
+ * process's lock or rebuilt a broken one, and every later locker in every
+ * process is told until one calls svmt_region_lock_ack().
  */
 SVMT_EXPORT int svmt_region_lock_recovered(const svmt_region *r);
+
+/**
+ * Say that the data area is whole again after a recovered lock: clears the
+ * sticky news svmt_region_lock_recovered() reports.  The caller must hold
+ * the lock (svmt_region_lock()); -EPERM otherwise.
+ */
+SVMT_EXPORT int svmt_region_lock_ack(svmt_region *r);
 
 /** Release the lock taken by svmt_region_lock() in this thread: -EPERM
  * when this thread does not hold it. */
