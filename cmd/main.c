@@ -156,6 +156,8 @@ int main(int argc, char **argv)
 	/* Options may follow names, as the synopses show, whatever the
 	 * environment asks of getopt. */
 	unsetenv("POSIXLY_CORRECT");
+	/* A writer may truncate an object under our mappings: survive it. */
+	svmt_sigbus_guard_install();
 	ret = parse_globals(argc, argv);
 
 	if (ret < 0) {

@@ -557,6 +557,12 @@ int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered)
 		return SVMT_ERDONLY;
 	rc = svmt_lock_acquire(&ns->r->lock, tag, ns->timeout_ms, svmt_ns_repair,
 			       ns, recovered);
+	if (svmt_sigbus_hit(ns->r, ns->g.file_size)) {
+		if (!rc)
+			svmt_lock_release(&ns->r->lock);
+		return svmt_fail(SVMT_ECORRUPT, "namespace object truncated "
+				 "while in use");
+	}
 	if (!rc && atomic_load_explicit(&ns->r->state, memory_order_acquire) ==
 			   SVMT_RS_REMOVED) {
 		svmt_lock_release(&ns->r->lock);

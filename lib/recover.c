@@ -135,6 +135,14 @@ static void emit_lock_found(const struct emitter *em, const char *region,
 		     "itself", what);
 }
 
+/* The object's file was shortened under our mapping (the guard caught it). */
+static void emit_truncated(const struct emitter *em, const char *region)
+{
+	emit(em, SVMT_EV_CORRUPT, region, 0, 0, 0, SVMT_ECORRUPT,
+	     "%s object truncated while in use", region[0] ? "region"
+							   : "namespace");
+}
+
 /*
  * A lock that is corrupt (@why SVMT_ECORRUPT) or not recoverable is built
  * again when no live process holds it.  @died: the data it guards is the
@@ -149,6 +157,10 @@ static bool reinit_lock(const struct emitter *em, const char *region,
 	char detail[128];
 
 	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
+	if (svmt_sigbus_hit(l, sizeof(*l))) { /* zeros, not a broken lock */
+		emit_truncated(em, region);
+		return false;
+	}
 	if (svmt_lock_held_live(l)) {
 		if (region[0])
 			emit(em, kind, region, 0, 0, 0, -EBUSY, "%s %s, held by "
@@ -231,6 +243,8 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "not scanned: %s",
 		     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
 	}
+	if (svmt_sigbus_hit(h, hdr.data_off))
+		emit_truncated(em, name);
 	munmap(h, hdr.data_off);
 }
 
@@ -502,6 +516,8 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
 		recover_lock(ns, ref->name, &h->lock, NULL, em);
 	}
+	if (svmt_sigbus_hit(h, hdr.data_off))
+		emit_truncated(em, ref->name);
 	munmap(h, hdr.data_off);
 }
 
@@ -564,6 +580,16 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 						      : "its removal began");
 }
 
+/* Shorter than when it was opened: a lock in it reads as zeros, not
+ * something to rebuild. */
+static bool ns_truncated(struct svmt_ns *ns)
+{
+	struct stat st;
+
+	return fstat(ns->rootfd, &st) < 0 ||
+	       (uint64_t)st.st_size < ns->g.file_size;
+}
+
 int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		 unsigned flags, svmt_event_fn fn, void *arg)
 {
@@ -590,7 +616,9 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		goto out;
 	}
 	rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, &rec);
-	if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
+	if (rc == SVMT_ECORRUPT && ns_truncated(ns))
+		rc = svmt_fail(SVMT_ECORRUPT, "namespace object truncated");
+	else if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
 		if (!reinit_lock(&em, "", &ns->r->lock, rc, false))
 			rc = svmt_fail(-EBUSY, "namespace lock %s and held by "
 				       "a live process", rc == SVMT_ECORRUPT ?

@@ -201,6 +201,12 @@ int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
 /* Bytes of header + client table for max_clients. */
 uint64_t svmt_rhdr_data_off(uint32_t max_clients);
 
+/* ------------------------------------------------------------- sigbus */
+
+/* Did the guard catch a fault in [p, p+len) since the last ask?  The
+ * faults found are taken off the queue.  False without the guard. */
+bool svmt_sigbus_hit(const void *p, uint64_t len);
+
 /* ---------------------------------------------------------- names, errors */
 
 int svmt_name_norm(const char *in, char out[SVMT_NAME_MAX + 1]);

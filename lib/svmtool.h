@@ -453,6 +453,29 @@ SVMT_EXPORT int svmt_recover(svmt_ns *ns, const char *const *names,
 			     size_t nnames, unsigned flags, svmt_event_fn fn,
 			     void *arg);
 
+/* ------------------------------------------------------------ SIGBUS guard */
+
+/**
+ * Install a SIGBUS handler for mappings whose file another process
+ * truncates (a writer with access to an object can shorten it between the
+ * library's checks and its use).  On a fault at a lost page the handler
+ * maps an anonymous zero page there, records the address and lets the
+ * access complete; libsvmtool calls that touched a mapping then check the
+ * record and fail with SVMT_ECORRUPT ("truncated while in use") instead of
+ * the process dying.  Other SIGBUS faults go to the handler that was there
+ * before (or the default action).  The library never installs it by
+ * itself: a program that wants it calls this once, early, before it starts
+ * threads.  Idempotent.  Returns 0 or a negated errno.
+ */
+SVMT_EXPORT int svmt_sigbus_guard_install(void);
+
+/**
+ * Take one address off the guard's record of faults (the start of the page
+ * replaced), for programs that touch region data themselves: returns 1 and
+ * sets *addr (may be NULL) when there was one, 0 when none is left.
+ */
+SVMT_EXPORT int svmt_sigbus_pop(void **addr);
+
 #ifdef __cplusplus
 }
 #endif
