@@ -439,8 +439,11 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
 			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
-					 "does not fit in the namespace span of "
-					 "%" PRIu64 " bytes", c.size, ns->g.span);
+					 "(%" PRIu64 " of data and its %" PRIu64
+					 "-byte header) does not fit in the %"
+					 PRIu64 " bytes of the span left for "
+					 "regions", c.size, c.data_size,
+					 c.data_off, ns->g.span - ns->g.file_size);
 	}
 	for (;;) {
 		struct svmt_dirent *e, seen;
@@ -480,7 +483,8 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			if (ns->r->count >= ns->g.capacity) {
 				svmt_ns_unlock(ns);
 				return svmt_fail(SVMT_EDIRFULL, "directory full "
-						 "(%u regions)", ns->g.capacity);
+						 "(%u region%s)", ns->g.capacity,
+						 ns->g.capacity == 1 ? "" : "s");
 			}
 			rc = claim_extent(ns, &c);
 			if (rc) {

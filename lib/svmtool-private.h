@@ -21,7 +21,12 @@
 #define SVMT_LAYOUT_VERSION 1u
 #define SVMT_ROOT_MAGIC "svmtROOT"
 #define SVMT_RGN_MAGIC "svmtRGN1"
-#define SVMT_ADDR_LIMIT 0x800000000000ULL /* x86_64/aarch64 user space */
+/* End of user space: x86_64 keeps its last page from user mappings. */
+#if defined(__x86_64__)
+#define SVMT_ADDR_LIMIT 0x7ffffffff000ULL
+#else
+#define SVMT_ADDR_LIMIT 0x800000000000ULL
+#endif
 
 static inline uint64_t svmt_page_up(uint64_t v)
 {
