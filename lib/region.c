@@ -192,10 +192,11 @@ static void claim_rollback(struct svmt_ns *ns, const char *name,
 	struct svmt_dirent *e;
 	struct svmt_dir d = svmt_ns_dir(ns);
 
-	/* The hold is short: wait for it, or the name stays blocked while we
-	 * live (a live creator's claim is never taken over). */
-	if (svmt_lock_acquire(&ns->r->lock, SVMT_TAG_CREATE, -1, svmt_ns_repair,
-			      ns, NULL))
+	/* Bounded like every wait: when the lock stays busy, the claim stays
+	 * ours until we exit, and is then a dead creator's, taken over by
+	 * the next creator or by recover. */
+	if (svmt_lock_acquire(&ns->r->lock, SVMT_TAG_CREATE, ns->timeout_ms,
+			      svmt_ns_repair, ns, NULL))
 		return;
 	e = svmt_dir_find(&d, name);
 	if (e && e->generation == c->gen)

@@ -573,6 +573,61 @@ static void test_ns_lock_live_holder_makes_changes_time_out(void **state)
 	assert_int_equal(kill(kid, 0), 0);
 }
 
+static int take_ns_lock_now(void *data, uint64_t size, void *arg)
+{
+	struct nslock_arg *a = arg;
+	(void)data;
+	(void)size;
+	tl_go(a->c, 1);
+	return tl_await(a->c, 'N') ? 0 : -1;
+}
+
+static int ns_lock_holder_on_go(void *p)
+{
+	struct nslock_arg *a = p;
+	tl_hold(a->c);
+	return ns_lock_holder(p);
+}
+
+static int create_through_held_lock(void *p)
+{
+	struct nslock_arg *a = p;
+	struct svmt_region_opts ro;
+	svmt_region *r = NULL;
+
+	tl_ropts(&ro, 8192, PERSIST);
+	ro.init = take_ns_lock_now;
+	ro.init_arg = a;
+	CHILD_RC(svmt_region_open(a->ns, "r", &ro, &r), -ETIMEDOUT);
+	return 0;
+}
+
+/* A live process takes the namespace lock between a create's claim and
+ * its publish: the create gives up within its timeout, not when that
+ * process exits. */
+static void test_create_is_bounded_by_timeout_between_claim_and_publish(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_ns_opts o;
+	struct svmt_region_opts ro;
+	struct nslock_arg a = { t, tl_chan_new(t), NULL };
+	svmt_region *r = NULL;
+	pid_t holder, creator;
+
+	tl_opts(t, &o, SVMT_NS_CREATE);
+	o.timeout_ms = 200;
+	assert_ok(tl_ns_open_opts(t, &o, &a.ns));
+	holder = tl_fork(t, ns_lock_holder_on_go, &a);
+	creator = tl_fork(t, create_through_held_lock, &a);
+	assert_child_ok(t, creator);
+	assert_int_equal(kill(holder, 0), 0);
+	/* once the holder is gone, the dead creator's claim is taken over */
+	tl_kill(t, holder);
+	tl_ropts(&ro, 8192, PERSIST);
+	assert_ok(svmt_region_open(a.ns, "r", &ro, &r));
+	assert_ok(svmt_region_close(r));
+}
+
 static void test_ns_lock_dead_holder_is_recovered(void **state)
 {
 	struct tl *t = *state;
@@ -958,6 +1013,7 @@ int main(void)
 		TL_TEST(test_region_lock_not_recoverable_until_recover),
 		TL_TEST(test_ns_lock_live_holder_makes_changes_time_out),
 		TL_TEST(test_ns_lock_dead_holder_is_recovered),
+		TL_TEST(test_create_is_bounded_by_timeout_between_claim_and_publish),
 		LOCK_TEST(test_lock_with_hostile_mutex_words_is_corrupt_not_an_abort),
 		TL_TEST(test_recover_rebuilds_corrupt_region_locks_others_do_not_abort),
 		TL_TEST(test_recover_rebuilds_corrupt_namespace_lock_others_do_not_abort),
