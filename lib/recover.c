@@ -468,6 +468,22 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 	svmt_lock_release(l);
 }
 
+/* Unlink region @name's object, checked first: 0 (gone), or the error,
+ * reported with @kind as left alone. */
+static int remove_object(struct svmt_ns *ns, const char *name, int kind,
+			 const struct emitter *em)
+{
+	int rc = svmt_obj_can_unlink(ns, name);
+
+	if (!rc)
+		rc = svmt_obj_unlink(ns, name);
+	if (!rc || rc == -ENOENT)
+		return 0;
+	emit(em, kind, name, 0, 0, 0, rc, "left alone: %s",
+	     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
+	return rc;
+}
+
 static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 			  const struct emitter *em)
 {
@@ -481,10 +497,10 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	if (atomic_load(&e->state) == SVMT_ENT_INIT) {
 		pid_t pid = e->creator.pid;
 
-		if (svmt_ident_alive(&e->creator))
+		if (svmt_ident_alive(&e->creator) ||
+		    remove_object(ns, ref->name, SVMT_EV_HALF_CREATED, em))
 			return;
 		svmt_dir_remove_entry(ns, e);
-		svmt_obj_unlink(ns, ref->name);
 		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
 		     "removed region half-created by dead pid %d", (int)pid);
 		return;
@@ -506,10 +522,11 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	} else if (hdr.generation != e->generation ||
 		   atomic_load(&h->state) != SVMT_RS_READY) {
 		/* A removal was interrupted between its steps: finish it. */
-		svmt_dir_remove_entry(ns, e);
-		svmt_obj_unlink(ns, ref->name);
-		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
-		     "finished an interrupted removal");
+		if (!remove_object(ns, ref->name, SVMT_EV_MISSING, em)) {
+			svmt_dir_remove_entry(ns, e);
+			emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
+			     "finished an interrupted removal");
+		}
 	} else {
 		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
 
@@ -573,7 +590,8 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		     (int)pid);
 		return;
 	}
-	svmt_obj_unlink(ns, name);
+	if (remove_object(ns, name, SVMT_EV_ORPHAN, em))
+		return;
 	emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
 	     "removed object not in the directory (%s)",
 	     atomic_load(&hdr.state) == SVMT_RS_READY ? "its addresses are taken"

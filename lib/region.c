@@ -784,8 +784,11 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 
 		/* An object outside the directory goes only when forced. */
 		svmt_objname(objname, sizeof(objname), ns->root_name, nm);
-		if (force && svmt_obj_unlink(ns, nm) == 0)
-			rc = 0;
+		rc = force ? svmt_obj_can_unlink(ns, nm) : -ENOENT;
+		if (!rc)
+			rc = svmt_obj_unlink(ns, nm);
+		if (rc != -ENOENT)
+			; /* removed, or the reason it was not */
 		else if (!force && faccessat(ns->dirfd, objname, F_OK,
 					     AT_SYMLINK_NOFOLLOW) == 0)
 			rc = svmt_fail(-ENOENT, "region '%s' is not in the "
@@ -794,6 +797,10 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 			rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
 		goto out;
 	}
+	/* Check first, change after: all of it goes, or nothing does. */
+	rc = svmt_obj_can_unlink(ns, nm);
+	if (rc && rc != -ENOENT)
+		goto out;
 	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
 		if (svmt_ident_alive(&e->creator)) { /* even when forced */
 			rc = svmt_fail(-EBUSY, "region '%s' is being created by "
@@ -834,9 +841,12 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
 	svmt_lock_release(&h->meta);
 drop:
-	svmt_dir_remove_entry(ns, e);
-	svmt_obj_unlink(ns, nm);
-	rc = 0;
+	/* The object first: an entry left by a failure here is recover's. */
+	rc = svmt_obj_unlink(ns, nm);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc)
+		svmt_dir_remove_entry(ns, e);
 out:
 	svmt_ns_unlock(ns);
 	if (h != MAP_FAILED)

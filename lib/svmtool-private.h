@@ -333,6 +333,10 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		  uid_t owner, struct stat *st);
 /* Unlink region @name's object: 0 or a negated errno. */
 int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
+/* May this process unlink region @name's object?  0, -ENOENT (there is
+ * none), or -EPERM/-EACCES with a detail: checked before changing
+ * anything, so that a removal is whole or does not happen. */
+int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name);
 /* The owner the directory records for region @name, or (uid_t)-1. */
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);

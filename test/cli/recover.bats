@@ -329,3 +329,19 @@ taker"
 	run --separate-stderr svmtool create bar -s 4K
 	assert_success
 }
+
+@test "recover by a user who cannot unlink an orphan says so and exits 4" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool create keep -s 4K -m 0666
+	make_orphan stray
+	chmod 0666 "$(object stray)"
+	svmtool create other -s 4K -m 0666 # takes the orphan's addresses
+	run --separate-stderr svmtool_nobody recover
+	assert_equal "$status" 4
+	assert_output "stray: left alone: the object of 'stray' belongs to uid 0 in a sticky shm directory: only its owner or root can remove it"
+	assert_file_exists "$(object stray)"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "stray: removed object not in the directory (its addresses are taken)"
+}
