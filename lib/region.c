@@ -127,9 +127,33 @@ static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
 	struct svmt_region *r;
 
 	for (r = ns->regions; r; r = r->next)
-		if (!r->inherited && !strcmp(r->name, name))
+		if (!r->inherited && !r->stale && !strcmp(r->name, name))
 			return r;
 	return NULL;
+}
+
+/*
+ * Is handle @r no longer the region its name leads to?  A forced removal,
+ * perhaps followed by a re-creation, since it was opened: handles are the
+ * object's, not the name's.
+ */
+static bool local_stale(struct svmt_ns *ns, struct svmt_region *r)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e;
+	bool stale;
+
+	if (atomic_load_explicit(&r->h->state, memory_order_acquire) !=
+	    SVMT_RS_READY)
+		return true;
+	if (svmt_ns_lock(ns, SVMT_TAG_OPEN, NULL))
+		return false; /* cannot tell: the handle stays */
+	e = svmt_dir_find(&d, r->name);
+	stale = !e || e->generation != r->generation ||
+		atomic_load_explicit(&e->state, memory_order_acquire) !=
+			SVMT_ENT_READY;
+	svmt_ns_unlock(ns);
+	return stale;
 }
 
 static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
@@ -552,6 +576,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 				 ns->root_name);
 	pthread_mutex_lock(&ns->mu);
 	r = find_local(ns, nm);
+	if (r && local_stale(ns, r)) {
+		r->stale = true;
+		r = NULL;
+	}
 	if (!r) {
 		rc = region_open(ns, nm, o, out);
 	} else if ((o->flags & SVMT_REGION_EXCL) &&

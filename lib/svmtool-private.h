@@ -353,6 +353,8 @@ struct svmt_region {
 	uint32_t max_clients;
 	bool persistent;
 	bool inherited;          /* mapped by the parent before fork() */
+	bool stale;              /* its region was removed (maybe made again):
+				    the name no longer leads here */
 	bool lock_recovered;     /* the last svmt_region_lock() took a dead
 				    owner's lock */
 };

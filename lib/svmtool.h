@@ -223,7 +223,10 @@ SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
  * With @out non-NULL the region is attached: mapped at its address inside
  * the namespace reservation (the namespace must be attached) and this process
  * is registered as a client.  Opening the same region again in this process
- * returns the same handle with a reference count.
+ * returns the same handle with a reference count; a handle is the region's,
+ * not the name's: once the region was removed (and perhaps made again), the
+ * name leads to a new handle and the old one keeps what it maps until
+ * closed.
  *
  * With @out NULL (creation only, @o must have SVMT_REGION_CREATE) the region
  * is created, or found to exist, without attaching; this works on a
