@@ -135,7 +135,7 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	for (i = 0; i < n; i++) {
 		ri->clients[i].pid = cl[i].pid;
 		ri->clients[i].start_time = cl[i].start;
-		ri->clients[i].alive = svmt_ident_alive(&cl[i]);
+		ri->clients[i].alive = svmt_client_alive(&cl[i], hdr.base);
 		ri->nghosts += !ri->clients[i].alive;
 	}
 	ri->nclients = n;

@@ -50,6 +50,9 @@ uint64_t svmt_proc_start(pid_t pid, char *state);
 /* 1 alive, 0 dead (gone, zombie or pid reused).  EPERM counts as alive. */
 int svmt_ident_alive(const struct svmt_ident *id);
 bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b);
+/* A registered client: alive, and (unless it cannot be told) still mapping
+ * a file at the region's @base; one that exec'ed does not. */
+int svmt_client_alive(const struct svmt_ident *id, uint64_t base);
 
 /* -------------------------------------------------------------------- lock */
 
