@@ -366,6 +366,40 @@ out:
 	return rc;
 }
 
+/*
+ * Objects a creator without O_TMPFILE was building under a temporary name
+ * when it died: full-size files no directory entry leads to.
+ */
+static int recover_temps(struct svmt_ns *ns, const char *const *names,
+			 size_t nnames, bool *seen, bool dry,
+			 const struct emitter *em)
+{
+	struct svmt_tempobj *t = NULL;
+	size_t nt = 0, i;
+	int rc = svmt_obj_temps(ns, &t, &nt);
+
+	for (i = 0; !rc && i < nt; i++) {
+		struct svmt_ident cr = { .pid = t[i].pid };
+		char file[SVMT_TMPNAME_MAX];
+		int err = 0;
+
+		if ((t[i].name[0] && !wanted(t[i].name, names, nnames, seen)) ||
+		    svmt_ident_alive(&cr))
+			continue;
+		svmt_tempname(ns, &t[i], file);
+		if (!dry && unlinkat(ns->dirfd, file, 0) < 0)
+			err = errno == ENOENT ? 0 : -errno;
+		emit(em, SVMT_EV_HALF_CREATED, t[i].name, cr.pid, 0,
+		     !dry && !err, err, "%s%s left by dead pid %d%s%s",
+		     dry || err ? "temporary object " : "removed temporary "
+							"object ",
+		     file, (int)cr.pid, err ? ": " : "",
+		     err ? svmt_errno_text(-err) : "");
+	}
+	free(t);
+	return rc;
+}
+
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
@@ -399,8 +433,8 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
 		switch (ri->state) {
-		case SVMT_STATE_INIT:
-			if (!ri->creator_alive)
+		case SVMT_STATE_INIT: /* temporary objects: recover_temps */
+			if (ri->in_directory && !ri->creator_alive)
 				emit(em, SVMT_EV_HALF_CREATED, ri->name,
 				     ri->creator, 0, 0, 0, "half-created by "
 				     "dead pid %d", (int)ri->creator);
@@ -425,7 +459,7 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		}
 	}
 	svmt_list_free(v, n);
-	return 0;
+	return recover_temps(ns, names, nnames, seen, true, em);
 }
 
 static void dropped_entry(const struct svmt_dirent *e, void *arg)
@@ -670,6 +704,8 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		if (!svmt_dir_find(&d, objs[i]) &&
 		    wanted(objs[i], names, nnames, seen))
 			recover_orphan(ns, objs[i], &em);
+	if (!rc)
+		rc = recover_temps(ns, names, nnames, seen, false, &em);
 	svmt_ns_unlock(ns);
 out:
 	if (!rc)

@@ -391,6 +391,17 @@ int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out);
 /* Names of the region objects of @ns present in the shm directory. */
 int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
 		   size_t *count);
+/* An object a creator without O_TMPFILE left under its temporary name
+ * (svmt_create_file): region @name ("" for the namespace), creator @pid. */
+struct svmt_tempobj {
+	char name[SVMT_NAME_MAX + 1];
+	pid_t pid;
+};
+int svmt_obj_temps(struct svmt_ns *ns, struct svmt_tempobj **out,
+		   size_t *count);
+/* Its file name in the shm directory. */
+void svmt_tempname(struct svmt_ns *ns, const struct svmt_tempobj *t,
+		   char buf[SVMT_TMPNAME_MAX]);
 /* Is (dev, ino) mapped by some process?  Its pid in *pid. */
 bool svmt_obj_mapped(dev_t dev, ino_t ino, pid_t *pid);
 /* Carve [addr, addr+len) out of the free list; -EBUSY if not all free. */
