@@ -143,6 +143,16 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	return 0;
 }
 
+int svmt_region_peek(struct svmt_ns *ns, const char *name,
+		     struct svmt_region_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->uid = (uid_t)-1;
+	ri->gid = (gid_t)-1;
+	snprintf(ri->name, sizeof(ri->name), "%s", name);
+	return read_object(ns, ri, SVMT_ANY_OWNER);
+}
+
 static int cmp_info(const void *a, const void *b)
 {
 	return strcmp(((const struct svmt_region_info *)a)->name,
@@ -386,8 +396,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			ri->creator_alive = svmt_ident_alive(&e->creator);
 			continue; /* its object is not published yet */
 		}
-		rc = read_object(ns, ri, e->owner_uid == (uint32_t)-1
-						 ? (uid_t)-1 : (uid_t)e->owner_uid);
+		rc = read_object(ns, ri, SVMT_ANY_OWNER);
 		if (rc == -ENOENT) {
 			ri->state = SVMT_STATE_MISSING;
 		} else if (rc == -ENOMEM) {
@@ -419,7 +428,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			goto fail;
 		ri = &v[n++];
 		memcpy(ri->name, objs[i], sizeof(ri->name));
-		rc = read_object(ns, ri, (uid_t)-1);
+		rc = read_object(ns, ri, SVMT_ANY_OWNER);
 		if (rc == -ENOMEM)
 			goto fail;
 		if (rc == -ENOENT) { /* removed meanwhile */

@@ -709,7 +709,8 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		return svmt_fail(SVMT_ECORRUPT, "'%s' is not a regular file",
 				 name);
 	}
-	if (st->st_uid != owner && !svmt_uid_trusted(ns, st->st_uid)) {
+	if (owner != SVMT_ANY_OWNER && st->st_uid != owner &&
+	    !svmt_uid_trusted(ns, st->st_uid)) {
 		close(fd);
 		return svmt_fail(SVMT_EUNTRUSTED, "'%s' is owned by uid %u",
 				 name, (unsigned)st->st_uid);

@@ -208,6 +208,29 @@ static void emit_corrupt(const struct emitter *em, const char *name, int rc)
 					     : svmt_strerror(rc));
 }
 
+/*
+ * Region @name's object belongs to a user this process does not trust: it
+ * is read, not changed.  Only a problem the read-only view sees is
+ * reported, as left alone for that reason (exit 4 from the command).
+ */
+static void emit_untrusted(struct svmt_ns *ns, const char *name,
+			   const struct emitter *em)
+{
+	struct svmt_region_info ri;
+	char detail[128];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
+	rc = svmt_region_peek(ns, name, &ri);
+	if (rc)
+		emit_corrupt(em, name, rc);
+	else if (ri.nghosts || (ri.lock.owner && !ri.lock.owner_alive))
+		emit(em, ri.nghosts ? SVMT_EV_GHOST : SVMT_EV_DEAD_LOCK_OWNER,
+		     name, 0, 0, 0, SVMT_EUNTRUSTED, "left alone: %s, a "
+		     "user not trusted here", detail);
+	free(ri.clients);
+}
+
 static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		     unsigned flags, const struct emitter *em)
 {
@@ -219,6 +242,10 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 
 	if (rc == -ENOENT)
 		return; /* recover's business */
+	if (rc == SVMT_EUNTRUSTED) {
+		emit_untrusted(ns, name, em);
+		return;
+	}
 	if (rc) {
 		emit_corrupt(em, name, rc);
 		return;
@@ -546,6 +573,10 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		     "removed directory entry without an object");
 		return;
 	}
+	if (rc == SVMT_EUNTRUSTED) {
+		emit_untrusted(ns, ref->name, em);
+		return;
+	}
 	if (rc) {
 		emit_corrupt(em, ref->name, rc);
 		return;
@@ -587,6 +618,12 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
 	if (fd >= 0)
 		close(fd);
+	if (rc == SVMT_EUNTRUSTED) {
+		emit(em, SVMT_EV_ORPHAN, name, 0, 0, 0, rc, "object not in the "
+		     "directory left alone: %s, a user not trusted here",
+		     svmt_errdetail());
+		return;
+	}
 	if (rc) {
 		emit_corrupt(em, name, rc);
 		return;

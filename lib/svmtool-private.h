@@ -334,6 +334,13 @@ bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid);
  * gave it, from the directory; (uid_t)-1 when unknown). */
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		  uid_t owner, struct stat *st);
+/* @owner for reading only (pread, validated): whoever owns it.  Foreign is
+ * not corrupt; it is only not to be changed. */
+#define SVMT_ANY_OWNER ((uid_t)-2)
+/* The read-only view of one region (as svmt_list() gives it, whoever owns
+ * its object): 0, or the error that makes it corrupt.  Free ri->clients. */
+int svmt_region_peek(struct svmt_ns *ns, const char *name,
+		     struct svmt_region_info *ri);
 /* Unlink region @name's object: 0 or a negated errno. */
 int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
 /* May this process unlink region @name's object?  0, -ENOENT (there is
