@@ -5,11 +5,11 @@
 
 static const char usage[] = "svmtool recover [NAME...] [--dry-run]";
 static const char what[] =
-	"Repair the namespace: locks held by dead processes, regions left "
-	"half-created\nby dead creators, directory entries without objects, "
-	"objects missing from the\ndirectory and lost address space.  Corrupt "
-	"objects are reported and left\nalone.  One line per finding.  With "
-	"--dry-run nothing changes and the exit\nstatus is 6 when something "
+	"Repair the namespace: locks held by dead processes or broken, regions "
+	"left\nhalf-created by dead creators, directory entries without "
+	"objects, objects\nmissing from the directory and lost address space.  "
+	"Corrupt objects are\nreported and left alone.  One line per finding.  "
+	"With --dry-run nothing\nchanges and the exit status is 6 when something "
 	"was found.";
 
 int cmd_recover(struct cli_ctx *ctx, int argc, char **argv)

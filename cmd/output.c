@@ -271,6 +271,8 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 			break;
 		if (!ri->lock.owner)
 			snprintf(buf, len, "free");
+		else if (ri->lock.owner < 0) /* no pid: "dead", "unrecoverable" */
+			snprintf(buf, len, "%s", ri->lock.tag_name);
 		else if (!ri->lock.owner_alive)
 			snprintf(buf, len, "%d(dead)", (int)ri->lock.owner);
 		else

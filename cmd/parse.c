@@ -207,8 +207,12 @@ int cli_parse_timeout(const char *s)
 {
 	char *end;
 	double v;
+	size_t n = strspn(s, "0123456789"), m = 0;
 
-	if (!(s[0] >= '0' && s[0] <= '9') && s[0] != '.')
+	/* Decimal digits, one point at most: strtod also takes 0x10, 1e3. */
+	if (s[n] == '.')
+		m = strspn(s + n + 1, "0123456789");
+	if (n + m == 0 || s[n + (s[n] == '.') + m])
 		return -1;
 	v = strtod(s, &end);
 	if (end == s || *end || !isfinite(v) || v < 0 || v > 2000000.0)

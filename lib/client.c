@@ -4,6 +4,8 @@
  * A client is pid + start time (+ pidfs inode on kernels that have pidfs),
  * so a reused pid is not mistaken for the process that registered.  kill()
  * failing with EPERM means alive (another user's process); a zombie is dead.
+ * A process that exec'ed keeps all three but no longer maps the region: a
+ * client that looks alive is also asked what it maps at the region's base.
  */
 #include "svmtool-private.h"
 
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -165,6 +168,77 @@ int svmt_ident_alive(const struct svmt_ident *id)
 	return 1;
 }
 
+/* PROCMAP_QUERY (Linux 6.11), as the kernel's UAPI lays it out; Debian
+ * 12's headers predate it. */
+struct procmap_query_v1 {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset;
+	uint64_t inode;
+	uint32_t dev_major, dev_minor;
+	uint32_t vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define SVMT_PROCMAP_QUERY _IOWR('f', 17, struct procmap_query_v1)
+
+/* The text of /proc/PID/maps, for kernels without the ioctl. */
+static int maps_text_file_at(int fd, uint64_t addr)
+{
+	FILE *f = fdopen(fd, "r");
+	char line[512];
+	int found = 0;
+
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, ino;
+
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu", &lo, &hi,
+			   &ino) == 3 && lo <= addr && addr < hi) {
+			found = ino != 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Does @pid map a file at @addr?  1 yes, 0 no, -1 cannot tell (another
+ * user's process, /proc hidden). */
+static int maps_file_at(pid_t pid, uint64_t addr)
+{
+	struct procmap_query_v1 q = { .size = sizeof(q), .query_addr = addr };
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, SVMT_PROCMAP_QUERY, &q) == 0)
+		rc = q.inode != 0;
+	else if (errno == ENOENT)
+		rc = 0; /* nothing covers it */
+	else if (errno == ENOTTY || errno == EINVAL)
+		return maps_text_file_at(fd, addr);
+	else
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+int svmt_client_alive(const struct svmt_ident *id, uint64_t base)
+{
+	if (!svmt_ident_alive(id))
+		return 0;
+	if (id->pid == svmt_self()->pid)
+		return 1;
+	return maps_file_at(id->pid, base) != 0;
+}
+
 static struct svmt_ident *clients_of(struct svmt_rhdr *h)
 {
 	return (struct svmt_ident *)((char *)h + SVMT_CLIENTS_OFF);
@@ -218,7 +292,7 @@ uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first)
 	uint32_t i, live = 0, n = clients_count(h, max);
 
 	for (i = 0; i < n; i++) {
-		if (svmt_ident_alive(&c[i])) {
+		if (svmt_client_alive(&c[i], h->base)) {
 			if (!live && first)
 				*first = c[i].pid;
 			live++;
@@ -234,7 +308,7 @@ uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max,
 	uint32_t i = 0, removed = 0, n = clients_count(h, max);
 
 	while (i < n) {
-		if (svmt_ident_alive(&c[i])) {
+		if (svmt_client_alive(&c[i], h->base)) {
 			i++;
 			continue;
 		}

@@ -37,10 +37,14 @@ static void put_lock(FILE *f, const struct svmt_lock_info *l)
 {
 	if (!l->owner)
 		fputs("  lock: free", f);
+	else if (l->owner < 0)
+		fprintf(f, "  lock: %s", l->tag_name[0] == 'u'
+			? "not recoverable (abandoned unrepaired)"
+			: "held by a dead process that left no record");
 	else
 		fprintf(f, "  lock: held by %spid %d (%s)",
 			l->owner_alive ? "" : "dead ", (int)l->owner,
-			svmt_tag_name(l->tag));
+			l->tag_name[0] ? l->tag_name : svmt_tag_name(l->tag));
 	if (l->recoveries)
 		fprintf(f, ", recovered %u time%s", l->recoveries,
 			l->recoveries == 1 ? "" : "s");

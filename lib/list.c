@@ -104,21 +104,23 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	ri->flags = hdr.flags;
 	ri->ctime = hdr.ctime;
 	ri->creator = hdr.creator.pid;
-	/* The user's lock; when it is free, whoever holds the bookkeeping. */
+	/* The user's lock; when it is free, whoever holds the bookkeeping.
+	 * Their words were checked before use, like every other field. */
 	{
-		const struct svmt_shlock *l = hdr.lock.owner_pid ? &hdr.lock
-								  : &hdr.meta;
+		struct svmt_lock_info meta;
 
-		ri->lock.owner = l->owner_pid;
-		ri->lock.tag = l->owner_tag;
-		ri->lock.recoveries = hdr.lock.recoveries + hdr.meta.recoveries;
-		if (ri->lock.owner) {
-			struct svmt_ident o = { .pid = ri->lock.owner,
-						.start = l->owner_start };
-
-			ri->lock.owner_alive = svmt_ident_alive(&o);
-			snprintf(ri->lock.tag_name, sizeof(ri->lock.tag_name),
-				 "%s", svmt_tag_name(ri->lock.tag));
+		rc = svmt_lock_describe(&hdr.lock, &ri->lock);
+		if (!rc)
+			rc = svmt_lock_describe(&hdr.meta, &meta);
+		if (rc) {
+			free(buf);
+			return rc;
+		}
+		if (!ri->lock.owner) {
+			meta.recoveries += ri->lock.recoveries;
+			ri->lock = meta;
+		} else {
+			ri->lock.recoveries += meta.recoveries;
 		}
 	}
 	if (atomic_load(&hdr.state) != SVMT_RS_READY)
@@ -133,12 +135,22 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	for (i = 0; i < n; i++) {
 		ri->clients[i].pid = cl[i].pid;
 		ri->clients[i].start_time = cl[i].start;
-		ri->clients[i].alive = svmt_ident_alive(&cl[i]);
+		ri->clients[i].alive = svmt_client_alive(&cl[i], hdr.base);
 		ri->nghosts += !ri->clients[i].alive;
 	}
 	ri->nclients = n;
 	free(buf);
 	return 0;
+}
+
+int svmt_region_peek(struct svmt_ns *ns, const char *name,
+		     struct svmt_region_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->uid = (uid_t)-1;
+	ri->gid = (gid_t)-1;
+	snprintf(ri->name, sizeof(ri->name), "%s", name);
+	return read_object(ns, ri, SVMT_ANY_OWNER);
 }
 
 static int cmp_info(const void *a, const void *b)
@@ -164,18 +176,18 @@ static int grow(struct svmt_region_info **v, size_t *n, size_t *cap)
 	return 0;
 }
 
-/* Region names of objects in the shm directory that belong to @ns. */
-int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
-		   size_t *count)
+/* Call @fn with every name in the shm directory after "svmt:ROOT"; it
+ * returns 0 to go on, or an error to stop with. */
+static int each_object(struct svmt_ns *ns,
+		       int (*fn)(const char *rest, void *arg), void *arg)
 {
 	char prefix[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX + 1];
-	char (*v)[SVMT_NAME_MAX + 1] = NULL;
-	size_t n = 0, cap = 0, plen;
+	size_t plen;
 	struct dirent *de;
 	DIR *dir;
-	int fd;
+	int fd, rc = 0;
 
-	snprintf(prefix, sizeof(prefix), SVMT_FILE_PREFIX "%s:", ns->root_name);
+	snprintf(prefix, sizeof(prefix), SVMT_FILE_PREFIX "%s", ns->root_name);
 	plen = strlen(prefix);
 	fd = openat(ns->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -185,31 +197,159 @@ int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
 		close(fd);
 		return -errno;
 	}
-	while ((de = readdir(dir))) {
-		char nm[SVMT_NAME_MAX + 1];
-
-		if (strncmp(de->d_name, prefix, plen) ||
-		    svmt_name_norm(de->d_name + plen, nm) ||
-		    strcmp(nm, de->d_name + plen))
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			void *nv = realloc(v, nc * sizeof(*v));
-
-			if (!nv) {
-				closedir(dir);
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = nc;
-		}
-		memcpy(v[n++], nm, sizeof(nm));
-	}
+	while (!rc && (de = readdir(dir)))
+		if (!strncmp(de->d_name, prefix, plen))
+			rc = fn(de->d_name + plen, arg);
 	closedir(dir);
-	*names = v;
-	*count = n;
+	return rc;
+}
+
+struct name_list {
+	char (*v)[SVMT_NAME_MAX + 1];
+	size_t n, cap;
+};
+
+static int add_region_name(const char *rest, void *arg)
+{
+	struct name_list *l = arg;
+	char nm[SVMT_NAME_MAX + 1];
+
+	if (rest[0] != ':' || svmt_name_norm(rest + 1, nm) ||
+	    strcmp(nm, rest + 1))
+		return 0;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		void *nv = realloc(l->v, nc * sizeof(*l->v));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	memcpy(l->v[l->n++], nm, sizeof(nm));
 	return 0;
+}
+
+/* Region names of objects in the shm directory that belong to @ns. */
+int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
+		   size_t *count)
+{
+	struct name_list l = { NULL, 0, 0 };
+	int rc = each_object(ns, add_region_name, &l);
+
+	if (rc) {
+		free(l.v);
+		return rc;
+	}
+	*names = l.v;
+	*count = l.n;
+	return 0;
+}
+
+struct temp_list {
+	struct svmt_tempobj *v;
+	size_t n, cap;
+};
+
+/* "~PID" after ":NAME" (a region) or right after the root (the
+ * namespace): what svmt_create_file names an object it builds. */
+static int add_temp(const char *rest, void *arg)
+{
+	struct temp_list *l = arg;
+	const char *tilde = strrchr(rest, '~');
+	struct svmt_tempobj t = { .pid = 0 };
+	char *end;
+	long pid;
+
+	if (!tilde || (rest[0] != ':' && rest != tilde) ||
+	    (size_t)(tilde - rest) > SVMT_NAME_MAX + 1)
+		return 0;
+	errno = 0;
+	pid = strtol(tilde + 1, &end, 10);
+	if (errno || *end || end == tilde + 1 || pid <= 0 || pid > INT32_MAX)
+		return 0;
+	if (rest[0] == ':') {
+		snprintf(t.name, sizeof(t.name), "%.*s",
+			 (int)(tilde - rest - 1), rest + 1);
+		if (svmt_name_check(t.name) || t.name[0] == '/')
+			return 0;
+	}
+	t.pid = (pid_t)pid;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		void *nv = realloc(l->v, nc * sizeof(*l->v));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = t;
+	return 0;
+}
+
+int svmt_obj_temps(struct svmt_ns *ns, struct svmt_tempobj **out,
+		   size_t *count)
+{
+	struct temp_list l = { NULL, 0, 0 };
+	int rc = each_object(ns, add_temp, &l);
+
+	if (rc) {
+		free(l.v);
+		return rc;
+	}
+	*out = l.v;
+	*count = l.n;
+	return 0;
+}
+
+void svmt_tempname(struct svmt_ns *ns, const struct svmt_tempobj *t,
+		   char buf[SVMT_TMPNAME_MAX])
+{
+	if (t->name[0])
+		snprintf(buf, SVMT_TMPNAME_MAX, SVMT_FILE_PREFIX "%s:%s~%d",
+			 ns->root_name, t->name, (int)t->pid);
+	else
+		snprintf(buf, SVMT_TMPNAME_MAX, SVMT_FILE_PREFIX "%s~%d",
+			 ns->root_name, (int)t->pid);
+}
+
+/* Objects still under a creator's temporary name: INIT, outside the
+ * directory, with the creator's pid. */
+static int list_temps(struct svmt_ns *ns, struct svmt_region_info **v,
+		      size_t *n, size_t *cap)
+{
+	struct svmt_tempobj *t = NULL;
+	size_t nt = 0, i;
+	int rc = svmt_obj_temps(ns, &t, &nt);
+
+	for (i = 0; !rc && i < nt; i++) {
+		struct svmt_ident cr = { .pid = t[i].pid };
+		char file[SVMT_TMPNAME_MAX];
+		struct svmt_region_info *ri;
+		struct stat st;
+
+		if (!t[i].name[0])
+			continue; /* the namespace's own: recover's business */
+		rc = grow(v, n, cap);
+		if (rc)
+			break;
+		ri = &(*v)[(*n)++];
+		memcpy(ri->name, t[i].name, sizeof(ri->name));
+		ri->state = SVMT_STATE_INIT;
+		ri->creator = cr.pid;
+		ri->creator_alive = svmt_ident_alive(&cr);
+		svmt_tempname(ns, &t[i], file);
+		snprintf(ri->detail, sizeof(ri->detail), "not yet linked: %.*s",
+			 (int)sizeof(ri->detail) - 17, file);
+		if (fstatat(ns->dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			ri->mode = st.st_mode & 07777;
+			ri->uid = st.st_uid;
+			ri->gid = st.st_gid;
+		}
+	}
+	free(t);
+	return rc;
 }
 
 int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
@@ -256,8 +396,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			ri->creator_alive = svmt_ident_alive(&e->creator);
 			continue; /* its object is not published yet */
 		}
-		rc = read_object(ns, ri, e->owner_uid == (uint32_t)-1
-						 ? (uid_t)-1 : (uid_t)e->owner_uid);
+		rc = read_object(ns, ri, SVMT_ANY_OWNER);
 		if (rc == -ENOENT) {
 			ri->state = SVMT_STATE_MISSING;
 		} else if (rc == -ENOMEM) {
@@ -289,7 +428,7 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 			goto fail;
 		ri = &v[n++];
 		memcpy(ri->name, objs[i], sizeof(ri->name));
-		rc = read_object(ns, ri, (uid_t)-1);
+		rc = read_object(ns, ri, SVMT_ANY_OWNER);
 		if (rc == -ENOMEM)
 			goto fail;
 		if (rc == -ENOENT) { /* removed meanwhile */
@@ -301,7 +440,9 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 		else
 			ri->state = SVMT_STATE_ORPHAN;
 	}
-	rc = 0;
+	rc = list_temps(ns, &v, &n, &cap);
+	if (rc)
+		goto fail;
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_info);
 	*out = v;

@@ -6,19 +6,37 @@
  * the protected bookkeeping when the previous owner died holding the lock
  * (EOWNERDEAD -> repair -> pthread_mutex_consistent).  The uncontended path
  * is one trylock plus a few stores: no system call (the identity is cached).
+ *
+ * The mutex lives in memory other users may write: glibc aborts on some
+ * bytes (a priority-protect kind, for one), so its words are checked before
+ * glibc sees them, against a mutex pthread_mutex_init() makes with our
+ * attributes (glibc's layout: futex word, count, owner, users, kind, spins).
  */
 #include "svmtool-private.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
-int svmt_lock_init(struct svmt_shlock *l)
+#define PID_LIMIT 4194304      /* the kernel's PID_MAX_LIMIT on 64-bit */
+/* glibc's __owner values beside a thread id */
+#define OWNER_INCONSISTENT 0x7fffffff
+#define OWNER_NOTRECOVERABLE 0x7ffffffe
+
+static pthread_once_t model_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t model;  /* what our attributes make */
+static int model_rc;
+
+static int mutex_init(pthread_mutex_t *m)
 {
 	pthread_mutexattr_t a;
 	int rc;
 
-	memset(l, 0, sizeof(*l));
 	rc = pthread_mutexattr_init(&a);
 	if (rc)
 		return -rc;
@@ -28,9 +46,112 @@ int svmt_lock_init(struct svmt_shlock *l)
 	if (!rc) /* relocking from the owning thread: -EDEADLK, not a hang */
 		rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
 	if (!rc)
-		rc = pthread_mutex_init(&l->u.m, &a);
+		rc = pthread_mutex_init(m, &a);
 	pthread_mutexattr_destroy(&a);
 	return -rc;
+}
+
+static void model_make(void)
+{
+	memset(&model, 0, sizeof(model));
+	model_rc = mutex_init(&model);
+}
+
+int svmt_lock_init(struct svmt_shlock *l)
+{
+	memset(l, 0, sizeof(*l));
+	return mutex_init(&l->u.m);
+}
+
+static uint32_t load_word(const void *p)
+{
+	return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+}
+
+int svmt_lock_inspect(const struct svmt_shlock *l, struct svmt_lock_view *v)
+{
+	const pthread_mutex_t *m = &l->u.m;
+	uint32_t word = load_word(&m->__data.__lock);
+	uint32_t count = load_word(&m->__data.__count);
+	uint32_t owner = load_word(&m->__data.__owner);
+	uint32_t kind = load_word(&m->__data.__kind);
+	uint32_t spins = load_word(&m->__data.__kind + 1);
+
+	pthread_once(&model_once, model_make);
+	if (model_rc)
+		return model_rc;
+	memset(v, 0, sizeof(*v));
+	if (kind != (uint32_t)model.__data.__kind ||
+	    spins != load_word(&model.__data.__kind + 1))
+		return svmt_fail(SVMT_ECORRUPT, "lock kind 0x%x, expected "
+				 "0x%x", kind,
+				 (unsigned)model.__data.__kind);
+	if ((word & FUTEX_TID_MASK) > PID_LIMIT)
+		return svmt_fail(SVMT_ECORRUPT, "lock futex word 0x%x names "
+				 "no thread", word);
+	if (owner > PID_LIMIT && owner != OWNER_INCONSISTENT &&
+	    owner != OWNER_NOTRECOVERABLE)
+		return svmt_fail(SVMT_ECORRUPT, "lock owner 0x%x names no "
+				 "thread",
+				 owner);
+	if (count > 1) /* an error-checking mutex counts to one */
+		return svmt_fail(SVMT_ECORRUPT, "lock count %u, expected 0 "
+				 "or 1",
+				 count);
+	v->tid = (pid_t)(word & FUTEX_TID_MASK);
+	v->owner_died = word & FUTEX_OWNER_DIED;
+	v->unrecoverable = owner == OWNER_NOTRECOVERABLE;
+	return 0;
+}
+
+static bool tid_alive(pid_t tid)
+{
+	struct svmt_ident id = { .pid = tid };
+
+	return tid > 0 && svmt_ident_alive(&id);
+}
+
+bool svmt_lock_held_live(const struct svmt_shlock *l)
+{
+	struct svmt_ident o = {
+		.pid = atomic_load_explicit(&l->owner_pid, memory_order_relaxed),
+		.start = atomic_load_explicit(&l->owner_start,
+					      memory_order_relaxed),
+	};
+	uint32_t word = load_word(&l->u.m.__data.__lock);
+
+	return (o.pid > 0 && svmt_ident_alive(&o)) ||
+	       tid_alive((pid_t)(word & FUTEX_TID_MASK));
+}
+
+int svmt_lock_describe(const struct svmt_shlock *l, struct svmt_lock_info *li)
+{
+	struct svmt_lock_view v;
+	struct svmt_ident o = { .pid = l->owner_pid, .start = l->owner_start };
+	const char *tag;
+	int rc = svmt_lock_inspect(l, &v);
+
+	memset(li, 0, sizeof(*li));
+	li->recoveries = l->recoveries;
+	if (rc)
+		return rc;
+	if (o.pid) { /* the record, written after taking the lock */
+		li->owner = o.pid;
+		li->tag = l->owner_tag;
+		li->owner_alive = svmt_ident_alive(&o);
+		tag = svmt_tag_name(li->tag);
+	} else if (v.tid) { /* taken, the record not yet (or never) written */
+		li->owner = v.tid;
+		li->owner_alive = tid_alive(v.tid);
+		tag = "?";
+	} else if (v.owner_died || v.unrecoverable) {
+		li->owner = -1; /* died before recording itself */
+		tag = v.unrecoverable ? "unrecoverable" : "dead";
+	} else {
+		return 0;
+	}
+	snprintf(li->tag_name, sizeof(li->tag_name), "%s", tag);
+	return 0;
 }
 
 static int lock_wait(pthread_mutex_t *m, int timeout_ms)
@@ -51,15 +172,40 @@ static int lock_wait(pthread_mutex_t *m, int timeout_ms)
 	return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
 }
 
+/*
+ * A lock taken by a thread that is gone, without the kernel marking it
+ * (glibc leaves a failed trylock of a not-recoverable mutex so): nobody
+ * will ever release it.  Only asked when the owner record is empty.
+ */
+static bool wedged(const struct svmt_shlock *l)
+{
+	struct svmt_lock_view v;
+
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed))
+		return false;
+	return !svmt_lock_inspect(l, &v) && v.tid && !v.owner_died &&
+	       !tid_alive(v.tid);
+}
+
 int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		      int (*repair)(void *ctx), void *ctx, pid_t *recovered)
 {
 	const struct svmt_ident *me = svmt_self();
-	int rc = pthread_mutex_trylock(&l->u.m);
+	struct svmt_lock_view v;
+	int rc = svmt_lock_inspect(l, &v);
 
 	if (recovered)
 		*recovered = 0;
-	if (rc == EBUSY)
+	if (rc)
+		return rc;
+	/* glibc would refuse it, and leave it wedged with our thread id */
+	if (v.unrecoverable)
+		rc = ENOTRECOVERABLE;
+	else
+		rc = pthread_mutex_trylock(&l->u.m);
+	if (rc == EBUSY && wedged(l))
+		rc = ENOTRECOVERABLE;
+	else if (rc == EBUSY)
 		rc = lock_wait(&l->u.m, timeout_ms);
 	if (rc == EOWNERDEAD) {
 		pid_t dead = atomic_load_explicit(&l->owner_pid,
@@ -70,12 +216,17 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 				      memory_order_relaxed);
 		atomic_fetch_add_explicit(&l->recoveries, 1,
 					  memory_order_relaxed);
+		/* Nothing repaired what it guards: the next holders are told
+		 * until one acknowledges (svmt_region_lock_ack). */
+		if (!repair)
+			atomic_fetch_or_explicit(&l->flags, SVMT_LOCKF_DIED,
+						 memory_order_relaxed);
 		pthread_mutex_consistent(&l->u.m);
 		if (recovered)
 			*recovered = dead ? dead : -1;
 		rc = 0;
 		if (rr) {
-			pthread_mutex_unlock(&l->u.m);
+			svmt_lock_unlock(l);
 			return rr;
 		}
 	}
@@ -86,6 +237,8 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	 */
 	if (rc == EDEADLK &&
 	    atomic_load_explicit(&l->owner_pid, memory_order_relaxed) != me->pid)
+		rc = ENOTRECOVERABLE;
+	if (rc == ETIMEDOUT && wedged(l))
 		rc = ENOTRECOVERABLE;
 	switch (rc) {
 	case 0:
@@ -112,13 +265,30 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	return 0;
 }
 
-int svmt_lock_reinit(struct svmt_shlock *l)
+int svmt_lock_reinit(struct svmt_shlock *l, bool died)
 {
 	uint32_t recoveries = atomic_load(&l->recoveries);
+	uint32_t flags = atomic_load(&l->flags);
 	int rc = svmt_lock_init(l);
 
 	atomic_store(&l->recoveries, recoveries + 1);
+	atomic_store(&l->flags, flags | (died ? SVMT_LOCKF_DIED : 0));
+	/* Sleepers on the old word would wait for a wake that never comes. */
+	syscall(SYS_futex, &l->u.m.__data.__lock, FUTEX_WAKE, INT_MAX, NULL,
+		NULL, 0);
 	return rc;
+}
+
+int svmt_lock_unlock(struct svmt_shlock *l)
+{
+	pthread_mutex_t *m = &l->u.m;
+
+	/* We hold it: a kind a writer changed meanwhile is put back, or
+	 * glibc could abort in the unlock. */
+	pthread_once(&model_once, model_make);
+	if (!model_rc && memcmp(&m->__data.__kind, &model.__data.__kind, 8))
+		memcpy(&m->__data.__kind, &model.__data.__kind, 8);
+	return pthread_mutex_unlock(m);
 }
 
 void svmt_lock_release(struct svmt_shlock *l)
@@ -126,7 +296,7 @@ void svmt_lock_release(struct svmt_shlock *l)
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
-	pthread_mutex_unlock(&l->u.m);
+	svmt_lock_unlock(l);
 }
 
 const char *svmt_tag_name(uint32_t tag)

@@ -557,6 +557,12 @@ int svmt_ns_lock(struct svmt_ns *ns, uint32_t tag, pid_t *recovered)
 		return SVMT_ERDONLY;
 	rc = svmt_lock_acquire(&ns->r->lock, tag, ns->timeout_ms, svmt_ns_repair,
 			       ns, recovered);
+	if (svmt_sigbus_hit(ns->r, ns->g.file_size)) {
+		if (!rc)
+			svmt_lock_release(&ns->r->lock);
+		return svmt_fail(SVMT_ECORRUPT, "namespace object truncated "
+				 "while in use");
+	}
 	if (!rc && atomic_load_explicit(&ns->r->state, memory_order_acquire) ==
 			   SVMT_RS_REMOVED) {
 		svmt_lock_release(&ns->r->lock);
@@ -656,6 +662,29 @@ int svmt_obj_unlink(struct svmt_ns *ns, const char *name)
 	return unlinkat(ns->dirfd, objname, 0) ? -errno : 0;
 }
 
+int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+	struct stat st, dir;
+	uid_t me = geteuid();
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstat(ns->dirfd, &dir) < 0)
+		return -errno;
+	if (faccessat(ns->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+		return svmt_fail(-errno, "cannot remove objects from the shm "
+				 "directory: %s", svmt_errno_text(errno));
+	/* The sticky bit: only the owner of the file or of the directory
+	 * (or root) may remove it. */
+	if ((dir.st_mode & S_ISVTX) && me != 0 && me != st.st_uid &&
+	    me != dir.st_uid)
+		return svmt_fail(-EPERM, "the object of '%s' belongs to uid %u "
+				 "in a sticky shm directory: only its owner or "
+				 "root can remove it", name, (unsigned)st.st_uid);
+	return 0;
+}
+
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		  uid_t owner, struct stat *st)
 {
@@ -680,7 +709,8 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		return svmt_fail(SVMT_ECORRUPT, "'%s' is not a regular file",
 				 name);
 	}
-	if (st->st_uid != owner && !svmt_uid_trusted(ns, st->st_uid)) {
+	if (owner != SVMT_ANY_OWNER && st->st_uid != owner &&
+	    !svmt_uid_trusted(ns, st->st_uid)) {
 		close(fd);
 		return svmt_fail(SVMT_EUNTRUSTED, "'%s' is owned by uid %u",
 				 name, (unsigned)st->st_uid);

@@ -99,10 +99,15 @@ static int unseen(const char *const *names, size_t nnames, const bool *seen)
 	return 0;
 }
 
+static const char *lock_what(const char *region)
+{
+	return region[0] ? "region lock" : "namespace lock";
+}
+
 static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		      int fixed)
 {
-	const char *what = region[0] ? "region lock" : "namespace lock";
+	const char *what = lock_what(region);
 
 	if (pid > 0)
 		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, pid, 0, fixed, 0,
@@ -113,12 +118,63 @@ static void emit_lock(const struct emitter *em, const char *region, pid_t pid,
 		     "%s of a dead process recovered", what);
 }
 
-/* A lock left not recoverable was made usable again. */
-static void emit_reinit(const struct emitter *em, const char *region)
+/* A dry run's finding about a lock, from its read-only description. */
+static void emit_lock_found(const struct emitter *em, const char *region,
+			    const struct svmt_lock_info *li)
 {
-	emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 1, 0,
-	     "%s was not recoverable: reinitialised",
-	     region[0] ? "region lock" : "namespace lock");
+	const char *what = lock_what(region);
+
+	if (li->owner > 0)
+		emit_lock(em, region, li->owner, 0);
+	else if (!strcmp(li->tag_name, "unrecoverable"))
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 0, 0,
+		     "%s not recoverable (abandoned unrepaired)", what);
+	else
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, region, 0, 0, 0, 0,
+		     "%s abandoned by a process that died before recording "
+		     "itself", what);
+}
+
+/* The object's file was shortened under our mapping (the guard caught it). */
+static void emit_truncated(const struct emitter *em, const char *region)
+{
+	emit(em, SVMT_EV_CORRUPT, region, 0, 0, 0, SVMT_ECORRUPT,
+	     "%s object truncated while in use", region[0] ? "region"
+							   : "namespace");
+}
+
+/*
+ * A lock that is corrupt (@why SVMT_ECORRUPT) or not recoverable is built
+ * again when no live process holds it.  @died: the data it guards is the
+ * user's and nobody repaired it (the sticky flag tells the next holders).
+ */
+static bool reinit_lock(const struct emitter *em, const char *region,
+			struct svmt_shlock *l, int why, bool died)
+{
+	const char *how = why == SVMT_ECORRUPT ? "corrupt" : "not recoverable";
+	int kind = why == SVMT_ECORRUPT ? SVMT_EV_CORRUPT
+					: SVMT_EV_DEAD_LOCK_OWNER;
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
+	if (svmt_sigbus_hit(l, sizeof(*l))) { /* zeros, not a broken lock */
+		emit_truncated(em, region);
+		return false;
+	}
+	if (svmt_lock_held_live(l)) {
+		if (region[0])
+			emit(em, kind, region, 0, 0, 0, -EBUSY, "%s %s, held by "
+			     "a live process: left alone", lock_what(region),
+			     how);
+		return false;
+	}
+	if (svmt_lock_reinit(l, died))
+		return false;
+	emit(em, kind, region, 0, 0, 1, 0, "%s was %s%s%s%s: reinitialised",
+	     lock_what(region), how, why == SVMT_ECORRUPT ? " (" : "",
+	     why == SVMT_ECORRUPT ? detail : "",
+	     why == SVMT_ECORRUPT ? ")" : "");
+	return true;
 }
 
 /* Open, validate and map the header of a region for bookkeeping. */
@@ -152,6 +208,29 @@ static void emit_corrupt(const struct emitter *em, const char *name, int rc)
 					     : svmt_strerror(rc));
 }
 
+/*
+ * Region @name's object belongs to a user this process does not trust: it
+ * is read, not changed.  Only a problem the read-only view sees is
+ * reported, as left alone for that reason (exit 4 from the command).
+ */
+static void emit_untrusted(struct svmt_ns *ns, const char *name,
+			   const struct emitter *em)
+{
+	struct svmt_region_info ri;
+	char detail[128];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
+	rc = svmt_region_peek(ns, name, &ri);
+	if (rc)
+		emit_corrupt(em, name, rc);
+	else if (ri.nghosts || (ri.lock.owner && !ri.lock.owner_alive))
+		emit(em, ri.nghosts ? SVMT_EV_GHOST : SVMT_EV_DEAD_LOCK_OWNER,
+		     name, 0, 0, 0, SVMT_EUNTRUSTED, "left alone: %s, a "
+		     "user not trusted here", detail);
+	free(ri.clients);
+}
+
 static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		     unsigned flags, const struct emitter *em)
 {
@@ -163,6 +242,10 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 
 	if (rc == -ENOENT)
 		return; /* recover's business */
+	if (rc == SVMT_EUNTRUSTED) {
+		emit_untrusted(ns, name, em);
+		return;
+	}
 	if (rc) {
 		emit_corrupt(em, name, rc);
 		return;
@@ -187,6 +270,8 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "not scanned: %s",
 		     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
 	}
+	if (svmt_sigbus_hit(h, hdr.data_off))
+		emit_truncated(em, name);
 	munmap(h, hdr.data_off);
 }
 
@@ -308,10 +393,45 @@ out:
 	return rc;
 }
 
+/*
+ * Objects a creator without O_TMPFILE was building under a temporary name
+ * when it died: full-size files no directory entry leads to.
+ */
+static int recover_temps(struct svmt_ns *ns, const char *const *names,
+			 size_t nnames, bool *seen, bool dry,
+			 const struct emitter *em)
+{
+	struct svmt_tempobj *t = NULL;
+	size_t nt = 0, i;
+	int rc = svmt_obj_temps(ns, &t, &nt);
+
+	for (i = 0; !rc && i < nt; i++) {
+		struct svmt_ident cr = { .pid = t[i].pid };
+		char file[SVMT_TMPNAME_MAX];
+		int err = 0;
+
+		if ((t[i].name[0] && !wanted(t[i].name, names, nnames, seen)) ||
+		    svmt_ident_alive(&cr))
+			continue;
+		svmt_tempname(ns, &t[i], file);
+		if (!dry && unlinkat(ns->dirfd, file, 0) < 0)
+			err = errno == ENOENT ? 0 : -errno;
+		emit(em, SVMT_EV_HALF_CREATED, t[i].name, cr.pid, 0,
+		     !dry && !err, err, "%s%s left by dead pid %d%s%s",
+		     dry || err ? "temporary object " : "removed temporary "
+							"object ",
+		     file, (int)cr.pid, err ? ": " : "",
+		     err ? svmt_errno_text(-err) : "");
+	}
+	free(t);
+	return rc;
+}
+
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
 	struct svmt_region_info *v;
+	struct svmt_lock_info li;
 	struct svmt_root *copy;
 	struct svmt_extent bad;
 	struct svmt_dir d;
@@ -320,12 +440,11 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 
 	if (rc)
 		return rc;
-	if (copy->lock.owner_pid) {
-		struct svmt_ident o = { .pid = copy->lock.owner_pid,
-					.start = copy->lock.owner_start };
-		if (!svmt_ident_alive(&o))
-			emit_lock(em, "", o.pid, 0);
-	}
+	if (svmt_lock_describe(&copy->lock, &li))
+		emit(em, SVMT_EV_CORRUPT, "", 0, 0, 0, SVMT_ECORRUPT,
+		     "namespace lock corrupt (%s)", svmt_errdetail());
+	else if (li.owner && !li.owner_alive)
+		emit_lock_found(em, "", &li);
 	d.r = copy;
 	d.g = &ns->g;
 	kind = svmt_dir_check(&d, &bad);
@@ -341,8 +460,8 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
 		switch (ri->state) {
-		case SVMT_STATE_INIT:
-			if (!ri->creator_alive)
+		case SVMT_STATE_INIT: /* temporary objects: recover_temps */
+			if (ri->in_directory && !ri->creator_alive)
 				emit(em, SVMT_EV_HALF_CREATED, ri->name,
 				     ri->creator, 0, 0, 0, "half-created by "
 				     "dead pid %d", (int)ri->creator);
@@ -362,12 +481,12 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 			break;
 		default:
 			if (ri->lock.owner && !ri->lock.owner_alive)
-				emit_lock(em, ri->name, ri->lock.owner, 0);
+				emit_lock_found(em, ri->name, &ri->lock);
 			break;
 		}
 	}
 	svmt_list_free(v, n);
-	return 0;
+	return recover_temps(ns, names, nnames, seen, true, em);
 }
 
 static void dropped_entry(const struct svmt_dirent *e, void *arg)
@@ -382,8 +501,8 @@ static void dropped_entry(const struct svmt_dirent *e, void *arg)
 
 /*
  * Take and release a region lock so that a dead owner's is recovered, or a
- * lock left not recoverable is made usable.  The user's lock is only tried:
- * a live holder is left alone.
+ * lock left not recoverable or corrupt is rebuilt.  The user's lock is only
+ * tried: a live holder is left alone.
  */
 static void recover_lock(struct svmt_ns *ns, const char *name,
 			 struct svmt_shlock *l, struct svmt_rctx *meta,
@@ -394,10 +513,13 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 				   meta ? ns->timeout_ms : 0,
 				   meta ? svmt_region_repair : NULL, meta, &rec);
 
-	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(l)) {
-		if (meta)
+	if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
+		if (reinit_lock(em, name, l, rc, !meta) && meta &&
+		    !svmt_lock_acquire(l, SVMT_TAG_RECOVER, ns->timeout_ms,
+				       NULL, NULL, NULL)) {
 			svmt_region_repair(meta);
-		emit_reinit(em, name);
+			svmt_lock_release(l);
+		}
 		return;
 	}
 	if (rc)
@@ -405,6 +527,22 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 	if (rec) /* either lock is "the region lock" to the operator */
 		emit_lock(em, name, rec, 1);
 	svmt_lock_release(l);
+}
+
+/* Unlink region @name's object, checked first: 0 (gone), or the error,
+ * reported with @kind as left alone. */
+static int remove_object(struct svmt_ns *ns, const char *name, int kind,
+			 const struct emitter *em)
+{
+	int rc = svmt_obj_can_unlink(ns, name);
+
+	if (!rc)
+		rc = svmt_obj_unlink(ns, name);
+	if (!rc || rc == -ENOENT)
+		return 0;
+	emit(em, kind, name, 0, 0, 0, rc, "left alone: %s",
+	     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
+	return rc;
 }
 
 static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
@@ -420,10 +558,10 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	if (atomic_load(&e->state) == SVMT_ENT_INIT) {
 		pid_t pid = e->creator.pid;
 
-		if (svmt_ident_alive(&e->creator))
+		if (svmt_ident_alive(&e->creator) ||
+		    remove_object(ns, ref->name, SVMT_EV_HALF_CREATED, em))
 			return;
 		svmt_dir_remove_entry(ns, e);
-		svmt_obj_unlink(ns, ref->name);
 		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
 		     "removed region half-created by dead pid %d", (int)pid);
 		return;
@@ -433,6 +571,10 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		svmt_dir_remove_entry(ns, e);
 		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
 		     "removed directory entry without an object");
+		return;
+	}
+	if (rc == SVMT_EUNTRUSTED) {
+		emit_untrusted(ns, ref->name, em);
 		return;
 	}
 	if (rc) {
@@ -445,16 +587,19 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 	} else if (hdr.generation != e->generation ||
 		   atomic_load(&h->state) != SVMT_RS_READY) {
 		/* A removal was interrupted between its steps: finish it. */
-		svmt_dir_remove_entry(ns, e);
-		svmt_obj_unlink(ns, ref->name);
-		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
-		     "finished an interrupted removal");
+		if (!remove_object(ns, ref->name, SVMT_EV_MISSING, em)) {
+			svmt_dir_remove_entry(ns, e);
+			emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
+			     "finished an interrupted removal");
+		}
 	} else {
 		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
 
 		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
 		recover_lock(ns, ref->name, &h->lock, NULL, em);
 	}
+	if (svmt_sigbus_hit(h, hdr.data_off))
+		emit_truncated(em, ref->name);
 	munmap(h, hdr.data_off);
 }
 
@@ -473,6 +618,12 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
 	if (fd >= 0)
 		close(fd);
+	if (rc == SVMT_EUNTRUSTED) {
+		emit(em, SVMT_EV_ORPHAN, name, 0, 0, 0, rc, "object not in the "
+		     "directory left alone: %s, a user not trusted here",
+		     svmt_errdetail());
+		return;
+	}
 	if (rc) {
 		emit_corrupt(em, name, rc);
 		return;
@@ -510,11 +661,22 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		     (int)pid);
 		return;
 	}
-	svmt_obj_unlink(ns, name);
+	if (remove_object(ns, name, SVMT_EV_ORPHAN, em))
+		return;
 	emit(em, SVMT_EV_ORPHAN, name, 0, 0, 1, 0,
 	     "removed object not in the directory (%s)",
 	     atomic_load(&hdr.state) == SVMT_RS_READY ? "its addresses are taken"
 						      : "its removal began");
+}
+
+/* Shorter than when it was opened: a lock in it reads as zeros, not
+ * something to rebuild. */
+static bool ns_truncated(struct svmt_ns *ns)
+{
+	struct stat st;
+
+	return fstat(ns->rootfd, &st) < 0 ||
+	       (uint64_t)st.st_size < ns->g.file_size;
 }
 
 int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
@@ -543,12 +705,16 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		goto out;
 	}
 	rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, &rec);
-	if (rc == SVMT_ENOTRECOVERABLE) {
-		rc = svmt_lock_reinit(&ns->r->lock);
-		if (!rc)
+	if (rc == SVMT_ECORRUPT && ns_truncated(ns))
+		rc = svmt_fail(SVMT_ECORRUPT, "namespace object truncated");
+	else if (rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) {
+		if (!reinit_lock(&em, "", &ns->r->lock, rc, false))
+			rc = svmt_fail(-EBUSY, "namespace lock %s and held by "
+				       "a live process", rc == SVMT_ECORRUPT ?
+				       "corrupt" : "not recoverable");
+		else
 			rc = svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL);
 		if (!rc) {
-			emit_reinit(&em, "");
 			rec = 0;
 			rc = svmt_dir_rebuild(&d, dropped_entry, &em);
 			if (rc)
@@ -575,6 +741,8 @@ int svmt_recover(svmt_ns *ns, const char *const *names, size_t nnames,
 		if (!svmt_dir_find(&d, objs[i]) &&
 		    wanted(objs[i], names, nnames, seen))
 			recover_orphan(ns, objs[i], &em);
+	if (!rc)
+		rc = recover_temps(ns, names, nnames, seen, false, &em);
 	svmt_ns_unlock(ns);
 out:
 	if (!rc)

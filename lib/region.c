@@ -127,9 +127,33 @@ static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
 	struct svmt_region *r;
 
 	for (r = ns->regions; r; r = r->next)
-		if (!r->inherited && !strcmp(r->name, name))
+		if (!r->inherited && !r->stale && !strcmp(r->name, name))
 			return r;
 	return NULL;
+}
+
+/*
+ * Is handle @r no longer the region its name leads to?  A forced removal,
+ * perhaps followed by a re-creation, since it was opened: handles are the
+ * object's, not the name's.
+ */
+static bool local_stale(struct svmt_ns *ns, struct svmt_region *r)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e;
+	bool stale;
+
+	if (atomic_load_explicit(&r->h->state, memory_order_acquire) !=
+	    SVMT_RS_READY)
+		return true;
+	if (svmt_ns_lock(ns, SVMT_TAG_OPEN, NULL))
+		return false; /* cannot tell: the handle stays */
+	e = svmt_dir_find(&d, r->name);
+	stale = !e || e->generation != r->generation ||
+		atomic_load_explicit(&e->state, memory_order_acquire) !=
+			SVMT_ENT_READY;
+	svmt_ns_unlock(ns);
+	return stale;
 }
 
 static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
@@ -192,10 +216,11 @@ static void claim_rollback(struct svmt_ns *ns, const char *name,
 	struct svmt_dirent *e;
 	struct svmt_dir d = svmt_ns_dir(ns);
 
-	/* The hold is short: wait for it, or the name stays blocked while we
-	 * live (a live creator's claim is never taken over). */
-	if (svmt_lock_acquire(&ns->r->lock, SVMT_TAG_CREATE, -1, svmt_ns_repair,
-			      ns, NULL))
+	/* Bounded like every wait: when the lock stays busy, the claim stays
+	 * ours until we exit, and is then a dead creator's, taken over by
+	 * the next creator or by recover. */
+	if (svmt_lock_acquire(&ns->r->lock, SVMT_TAG_CREATE, ns->timeout_ms,
+			      svmt_ns_repair, ns, NULL))
 		return;
 	e = svmt_dir_find(&d, name);
 	if (e && e->generation == c->gen)
@@ -439,8 +464,11 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
 			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
-					 "does not fit in the namespace span of "
-					 "%" PRIu64 " bytes", c.size, ns->g.span);
+					 "(%" PRIu64 " of data and its %" PRIu64
+					 "-byte header) does not fit in the %"
+					 PRIu64 " bytes of the span left for "
+					 "regions", c.size, c.data_size,
+					 c.data_off, ns->g.span - ns->g.file_size);
 	}
 	for (;;) {
 		struct svmt_dirent *e, seen;
@@ -480,7 +508,8 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			if (ns->r->count >= ns->g.capacity) {
 				svmt_ns_unlock(ns);
 				return svmt_fail(SVMT_EDIRFULL, "directory full "
-						 "(%u regions)", ns->g.capacity);
+						 "(%u region%s)", ns->g.capacity,
+						 ns->g.capacity == 1 ? "" : "s");
 			}
 			rc = claim_extent(ns, &c);
 			if (rc) {
@@ -547,6 +576,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 				 ns->root_name);
 	pthread_mutex_lock(&ns->mu);
 	r = find_local(ns, nm);
+	if (r && local_stale(ns, r)) {
+		r->stale = true;
+		r = NULL;
+	}
 	if (!r) {
 		rc = region_open(ns, nm, o, out);
 	} else if ((o->flags & SVMT_REGION_EXCL) &&
@@ -698,13 +731,32 @@ int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 	 * caller learns of the death through svmt_region_lock_recovered(). */
 	rc = svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
 			       NULL, NULL, &dead);
-	r->lock_recovered = !rc && dead != 0;
+	/* Sticky: also when recover took the dead one's lock, and until a
+	 * holder acknowledges. */
+	r->lock_recovered = !rc && (dead != 0 ||
+		(atomic_load_explicit(&r->h->lock.flags, memory_order_relaxed) &
+		 SVMT_LOCKF_DIED));
 	return rc;
 }
 
 int svmt_region_lock_recovered(const svmt_region *r)
 {
 	return r->lock_recovered;
+}
+
+int svmt_region_lock_ack(svmt_region *r)
+{
+	struct svmt_shlock *l = &r->h->lock;
+
+	svmt_clear_detail();
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) !=
+	    svmt_self()->pid)
+		return svmt_fail(-EPERM, "region '%s' is not locked by this "
+				 "process", r->name);
+	atomic_fetch_and_explicit(&l->flags, ~SVMT_LOCKF_DIED,
+				  memory_order_relaxed);
+	r->lock_recovered = false;
+	return 0;
 }
 
 int svmt_region_unlock(svmt_region *r)
@@ -723,7 +775,7 @@ int svmt_region_unlock(svmt_region *r)
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
-	rc = pthread_mutex_unlock(&l->u.m);
+	rc = svmt_lock_unlock(l);
 	if (rc) {
 		atomic_store_explicit(&l->owner_start, start, memory_order_relaxed);
 		atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
@@ -760,8 +812,11 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 
 		/* An object outside the directory goes only when forced. */
 		svmt_objname(objname, sizeof(objname), ns->root_name, nm);
-		if (force && svmt_obj_unlink(ns, nm) == 0)
-			rc = 0;
+		rc = force ? svmt_obj_can_unlink(ns, nm) : -ENOENT;
+		if (!rc)
+			rc = svmt_obj_unlink(ns, nm);
+		if (rc != -ENOENT)
+			; /* removed, or the reason it was not */
 		else if (!force && faccessat(ns->dirfd, objname, F_OK,
 					     AT_SYMLINK_NOFOLLOW) == 0)
 			rc = svmt_fail(-ENOENT, "region '%s' is not in the "
@@ -770,6 +825,10 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 			rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
 		goto out;
 	}
+	/* Check first, change after: all of it goes, or nothing does. */
+	rc = svmt_obj_can_unlink(ns, nm);
+	if (rc && rc != -ENOENT)
+		goto out;
 	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
 		if (svmt_ident_alive(&e->creator)) { /* even when forced */
 			rc = svmt_fail(-EBUSY, "region '%s' is being created by "
@@ -796,6 +855,8 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto out;
 	}
 	rc = rlock(h, hdr.max_clients, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	if (rc == SVMT_ECORRUPT && force)
+		goto drop; /* a corrupt lock is a corrupt object */
 	if (rc)
 		goto out;
 	live = svmt_clients_live(h, hdr.max_clients, &first);
@@ -808,9 +869,12 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
 	svmt_lock_release(&h->meta);
 drop:
-	svmt_dir_remove_entry(ns, e);
-	svmt_obj_unlink(ns, nm);
-	rc = 0;
+	/* The object first: an entry left by a failure here is recover's. */
+	rc = svmt_obj_unlink(ns, nm);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc)
+		svmt_dir_remove_entry(ns, e);
 out:
 	svmt_ns_unlock(ns);
 	if (h != MAP_FAILED)

@@ -21,7 +21,12 @@
 #define SVMT_LAYOUT_VERSION 1u
 #define SVMT_ROOT_MAGIC "svmtROOT"
 #define SVMT_RGN_MAGIC "svmtRGN1"
-#define SVMT_ADDR_LIMIT 0x800000000000ULL /* x86_64/aarch64 user space */
+/* End of user space: x86_64 keeps its last page from user mappings. */
+#if defined(__x86_64__)
+#define SVMT_ADDR_LIMIT 0x7ffffffff000ULL
+#else
+#define SVMT_ADDR_LIMIT 0x800000000000ULL
+#endif
 
 static inline uint64_t svmt_page_up(uint64_t v)
 {
@@ -45,6 +50,9 @@ uint64_t svmt_proc_start(pid_t pid, char *state);
 /* 1 alive, 0 dead (gone, zombie or pid reused).  EPERM counts as alive. */
 int svmt_ident_alive(const struct svmt_ident *id);
 bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b);
+/* A registered client: alive, and (unless it cannot be told) still mapping
+ * a file at the region's @base; one that exec'ed does not. */
+int svmt_client_alive(const struct svmt_ident *id, uint64_t base);
 
 /* -------------------------------------------------------------------- lock */
 
@@ -70,10 +78,34 @@ struct svmt_shlock {
 	_Atomic uint64_t owner_start;
 	_Atomic uint32_t recoveries;
 	_Atomic int32_t last_dead_pid;
-	uint64_t reserved;
+	_Atomic uint32_t flags;  /* SVMT_LOCKF_*: sticky until acknowledged */
+	uint32_t reserved;
+};
+
+/* A holder of the lock died (or the lock was rebuilt) and nobody has yet
+ * said the data it guards is whole again (svmt_region_lock_ack()). */
+#define SVMT_LOCKF_DIED 1u
+
+/* What the mutex words say, read without handing them to glibc. */
+struct svmt_lock_view {
+	pid_t tid;          /* owner thread in the futex word; 0: none */
+	bool owner_died;    /* the kernel marked it: a holder died */
+	bool unrecoverable; /* abandoned unrepaired: glibc would refuse it */
 };
 
 int svmt_lock_init(struct svmt_shlock *l);
+/*
+ * Check the mutex inside @l (shared bytes a writer controls) against one
+ * pthread_mutex_init() makes with our attributes and against the kernel's
+ * robust-futex format.  0 and *v filled, or SVMT_ECORRUPT with a detail.
+ */
+int svmt_lock_inspect(const struct svmt_shlock *l, struct svmt_lock_view *v);
+/* The read-only view of a lock (a private copy is fine): the owner record,
+ * or the futex word's thread when no record was written.  0 or
+ * SVMT_ECORRUPT. */
+int svmt_lock_describe(const struct svmt_shlock *l, struct svmt_lock_info *li);
+/* Is @l held by a live process, by its owner record or its futex word? */
+bool svmt_lock_held_live(const struct svmt_shlock *l);
 /*
  * Acquire with the owner record written after.  @repair (may be NULL) is
  * called with @ctx when the previous owner died; *recovered (may be NULL) is
@@ -82,8 +114,12 @@ int svmt_lock_init(struct svmt_shlock *l);
 int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		      int (*repair)(void *ctx), void *ctx, pid_t *recovered);
 void svmt_lock_release(struct svmt_shlock *l);
-/* Make a lock left not recoverable usable again (nobody may hold it). */
-int svmt_lock_reinit(struct svmt_shlock *l);
+/* pthread_mutex_unlock, with the mutex's kind made sure first. */
+int svmt_lock_unlock(struct svmt_shlock *l);
+/* Make a lock left not recoverable or corrupt usable again (nobody may
+ * hold it); @died sets the sticky SVMT_LOCKF_DIED (the data it guards was
+ * not repaired).  Waiters asleep on the old futex word are woken. */
+int svmt_lock_reinit(struct svmt_shlock *l, bool died);
 const char *svmt_tag_name(uint32_t tag);
 
 /* ------------------------------------------------------------------- layout */
@@ -172,6 +208,12 @@ int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
 		       uint64_t file_size, const char *root, const char *name);
 /* Bytes of header + client table for max_clients. */
 uint64_t svmt_rhdr_data_off(uint32_t max_clients);
+
+/* ------------------------------------------------------------- sigbus */
+
+/* Did the guard catch a fault in [p, p+len) since the last ask?  The
+ * faults found are taken off the queue.  False without the guard. */
+bool svmt_sigbus_hit(const void *p, uint64_t len);
 
 /* ---------------------------------------------------------- names, errors */
 
@@ -292,8 +334,19 @@ bool svmt_uid_trusted(const struct svmt_ns *ns, uid_t uid);
  * gave it, from the directory; (uid_t)-1 when unknown). */
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 		  uid_t owner, struct stat *st);
+/* @owner for reading only (pread, validated): whoever owns it.  Foreign is
+ * not corrupt; it is only not to be changed. */
+#define SVMT_ANY_OWNER ((uid_t)-2)
+/* The read-only view of one region (as svmt_list() gives it, whoever owns
+ * its object): 0, or the error that makes it corrupt.  Free ri->clients. */
+int svmt_region_peek(struct svmt_ns *ns, const char *name,
+		     struct svmt_region_info *ri);
 /* Unlink region @name's object: 0 or a negated errno. */
 int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
+/* May this process unlink region @name's object?  0, -ENOENT (there is
+ * none), or -EPERM/-EACCES with a detail: checked before changing
+ * anything, so that a removal is whole or does not happen. */
+int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name);
 /* The owner the directory records for region @name, or (uid_t)-1. */
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);
@@ -310,6 +363,8 @@ struct svmt_region {
 	uint32_t max_clients;
 	bool persistent;
 	bool inherited;          /* mapped by the parent before fork() */
+	bool stale;              /* its region was removed (maybe made again):
+				    the name no longer leads here */
 	bool lock_recovered;     /* the last svmt_region_lock() took a dead
 				    owner's lock */
 };
@@ -343,6 +398,17 @@ int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out);
 /* Names of the region objects of @ns present in the shm directory. */
 int svmt_obj_names(struct svmt_ns *ns, char (**names)[SVMT_NAME_MAX + 1],
 		   size_t *count);
+/* An object a creator without O_TMPFILE left under its temporary name
+ * (svmt_create_file): region @name ("" for the namespace), creator @pid. */
+struct svmt_tempobj {
+	char name[SVMT_NAME_MAX + 1];
+	pid_t pid;
+};
+int svmt_obj_temps(struct svmt_ns *ns, struct svmt_tempobj **out,
+		   size_t *count);
+/* Its file name in the shm directory. */
+void svmt_tempname(struct svmt_ns *ns, const struct svmt_tempobj *t,
+		   char buf[SVMT_TMPNAME_MAX]);
 /* Is (dev, ino) mapped by some process?  Its pid in *pid. */
 bool svmt_obj_mapped(dev_t dev, ino_t ino, pid_t *pid);
 /* Carve [addr, addr+len) out of the free list; -EBUSY if not all free. */

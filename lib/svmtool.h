@@ -223,7 +223,10 @@ SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
  * With @out non-NULL the region is attached: mapped at its address inside
  * the namespace reservation (the namespace must be attached) and this process
  * is registered as a client.  Opening the same region again in this process
- * returns the same handle with a reference count.
+ * returns the same handle with a reference count; a handle is the region's,
+ * not the name's: once the region was removed (and perhaps made again), the
+ * name leads to a new handle and the old one keeps what it maps until
+ * closed.
  *
  * With @out NULL (creation only, @o must have SVMT_REGION_CREATE) the region
  * is created, or found to exist, without attaching; this works on a
@@ -281,11 +284,21 @@ SVMT_EXPORT const char *svmt_region_name(const svmt_region *r);
  */
 SVMT_EXPORT int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms);
 /**
- * 1 when the last successful svmt_region_lock() on @r took the lock from a
- * process that died holding it (the data area may be half-updated: check
- * or repair it before unlocking), 0 otherwise.
+ * 1 when the last successful svmt_region_lock() on @r found that a process
+ * died holding the lock (the data area may be half-updated: check or repair
+ * it before unlocking), 0 otherwise.  The news is sticky: it is kept in the
+ * region, also when svmt_recover() (svmtool recover) took the dead
+ * process's lock or rebuilt a broken one, and every later locker in every
+ * process is told until one calls svmt_region_lock_ack().
  */
 SVMT_EXPORT int svmt_region_lock_recovered(const svmt_region *r);
+
+/**
+ * Say that the data area is whole again after a recovered lock: clears the
+ * sticky news svmt_region_lock_recovered() reports.  The caller must hold
+ * the lock (svmt_region_lock()); -EPERM otherwise.
+ */
+SVMT_EXPORT int svmt_region_lock_ack(svmt_region *r);
 
 /** Release the lock taken by svmt_region_lock() in this thread: -EPERM
  * when this thread does not hold it. */
@@ -442,6 +455,29 @@ SVMT_EXPORT int svmt_scan(svmt_ns *ns, const char *const *names, size_t nnames,
 SVMT_EXPORT int svmt_recover(svmt_ns *ns, const char *const *names,
 			     size_t nnames, unsigned flags, svmt_event_fn fn,
 			     void *arg);
+
+/* ------------------------------------------------------------ SIGBUS guard */
+
+/**
+ * Install a SIGBUS handler for mappings whose file another process
+ * truncates (a writer with access to an object can shorten it between the
+ * library's checks and its use).  On a fault at a lost page the handler
+ * maps an anonymous zero page there, records the address and lets the
+ * access complete; libsvmtool calls that touched a mapping then check the
+ * record and fail with SVMT_ECORRUPT ("truncated while in use") instead of
+ * the process dying.  Other SIGBUS faults go to the handler that was there
+ * before (or the default action).  The library never installs it by
+ * itself: a program that wants it calls this once, early, before it starts
+ * threads.  Idempotent.  Returns 0 or a negated errno.
+ */
+SVMT_EXPORT int svmt_sigbus_guard_install(void);
+
+/**
+ * Take one address off the guard's record of faults (the start of the page
+ * replaced), for programs that touch region data themselves: returns 1 and
+ * sets *addr (may be NULL) when there was one, 0 when none is left.
+ */
+SVMT_EXPORT int svmt_sigbus_pop(void **addr);
 
 #ifdef __cplusplus
 }

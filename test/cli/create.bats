@@ -318,6 +318,30 @@ see 'svmtool create --help'"
 	assert_stderr_regex "^svmtool: cannot create 'r3': region directory full"
 }
 
+@test "a directory of one region says so in the singular" {
+	svmtool create r1 -s 4K --capacity 1
+	run --separate-stderr svmtool create r2 -s 4K
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'r2': region directory full: directory full (1 region)"
+}
+
+@test "a span ending at the top of user space is refused at create" {
+	run --separate-stderr svmtool create foo -s 4K --base 0x7fff00000000 --span 4G
+	assert_usage_error "cannot create 'foo': invalid argument: bad span"
+	assert_file_not_exists "$(object)"
+	# one page lower is the last span user space has (the stack may be
+	# there, so mapping it is not tested)
+	run --separate-stderr svmtool create foo -s 4K --base 0x7fff00000000 --span 0xfffff000
+	assert_success
+}
+
+@test "a region just too large for the span says what does not fit in what" {
+	svmtool create small -s 4K --span 1M
+	run --separate-stderr svmtool create foo -s 0xff000
+	assert_equal "$status" 1
+	assert_stderr_regex "^svmtool: cannot create 'foo': no free address space: region of [0-9]+ bytes \\(1044480 of data and its [0-9]+-byte header\\) does not fit in the [0-9]+ bytes of the span left for regions$"
+}
+
 @test "bad capacities are usage errors" {
 	for c in 0 abc -1 65537 1.5; do
 		run --separate-stderr svmtool create foo -s 4K --capacity "$c"

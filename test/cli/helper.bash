@@ -13,6 +13,7 @@ bats_load_library bats-file
 SVMTOOL=${SVMTOOL:-svmtool}
 # test/helpers/svmt-hold (run-tests.sh sets it)
 SVMT_HOLD=${SVMT_HOLD:-$BATS_TEST_DIRNAME/../../${B:-.}/test/helpers/svmt-hold}
+SVMT_OFFSETS=${SVMT_OFFSETS:-$(dirname "$SVMT_HOLD")/svmt-offsets}
 EXPECTED=$BATS_TEST_DIRNAME/../expected
 
 common_setup() {
@@ -118,6 +119,18 @@ object() {
 corrupt_region() {
 	printf 'this is not a region header, not at all....................' |
 		dd of="$(object "$1")" conv=notrunc status=none
+}
+
+# Play a hostile writer: put the 32-bit value $3 into word $2 (mutex-kind,
+# mutex-word) of lock $1 (root-lock, region-meta, region-lock) in object $4.
+poke_mutex() {
+	local lock word off
+	lock=$("$SVMT_OFFSETS" | awk -v k="$1" '$1 == k { print $2 }')
+	word=$("$SVMT_OFFSETS" | awk -v k="$2" '$1 == k { print $2 }')
+	off=$((lock + word))
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($3 & 255)) \
+		$(($3 >> 8 & 255)) $(($3 >> 16 & 255)) $(($3 >> 24 & 255)))" |
+		dd of="$4" bs=1 seek="$off" conv=notrunc status=none
 }
 
 # Assert the usage error shape: message on stderr naming $1, the help

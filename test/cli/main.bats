@@ -148,7 +148,7 @@ see 'svmtool --help'"
 }
 
 @test "--timeout rejects what is not a number of seconds" {
-	for t in abc -1 1x '' 1e999 nan inf -0.5 ' 1'; do
+	for t in abc -1 1x '' 1e999 nan inf -0.5 ' 1' 0x10 1e3 . 1.2.3 1,5; do
 		run --separate-stderr svmtool -T "$t" list
 		assert_usage_error "invalid timeout '$t'"
 	done

@@ -274,3 +274,74 @@ taker"
 	run --separate-stderr svmtool -T 0.3 create bar -s 4K
 	assert_success
 }
+
+@test "a writer's bytes in a region's locks crash no command; recover rebuilds them" {
+	svmtool create foo -s 4K
+	svmtool create bar -s 4K
+	# a priority-protect kind: glibc aborts on it
+	poke_mutex region-lock mutex-kind 0xd2 "$(object foo)"
+	poke_mutex region-meta mutex-kind 0xd2 "$(object bar)"
+	run --separate-stderr svmtool list -n -o NAME,STATE
+	assert_success
+	assert_output "$(printf 'bar  corrupt\nfoo  corrupt')"
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_line "foo: corrupt object: lock kind 0xd2, expected 0x92"
+	assert_line "bar: corrupt object: lock kind 0xd2, expected 0x92"
+	run --separate-stderr svmtool scan
+	assert_equal "$status" 1
+	assert_output "bar: not scanned: lock kind 0xd2, expected 0x92"
+	run --separate-stderr svmtool map bar
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot map 'bar': corrupt object: lock kind 0xd2, expected 0x92"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_line "foo: region lock was corrupt (lock kind 0xd2, expected 0x92): reinitialised"
+	assert_line "bar: region lock was corrupt (lock kind 0xd2, expected 0x92): reinitialised"
+	run --separate-stderr svmtool recover --dry-run
+	assert_success
+	run --separate-stderr svmtool map bar
+	assert_success
+}
+
+@test "unmap --force removes a region whose lock a writer broke" {
+	svmtool create foo -s 4K
+	poke_mutex region-meta mutex-word 0x3fffffff "$(object foo)"
+	run --separate-stderr svmtool unmap foo
+	assert_equal "$status" 1
+	run --separate-stderr svmtool unmap --force foo
+	assert_success
+	assert_file_not_exists "$(object foo)"
+}
+
+@test "a writer's bytes in the namespace lock crash no command; recover rebuilds it" {
+	svmtool create foo -s 4K
+	poke_mutex root-lock mutex-kind 0xd2 "$(object)"
+	run --separate-stderr svmtool create bar -s 4K
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'bar': corrupt object: lock kind 0xd2, expected 0x92"
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "namespace $SVMTOOL_ROOT: namespace lock corrupt (lock kind 0xd2, expected 0x92)"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "namespace $SVMTOOL_ROOT: namespace lock was corrupt (lock kind 0xd2, expected 0x92): reinitialised"
+	run --separate-stderr svmtool create bar -s 4K
+	assert_success
+}
+
+@test "recover by a user who cannot unlink an orphan says so and exits 4" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool create keep -s 4K -m 0666
+	make_orphan stray
+	chmod 0666 "$(object stray)"
+	svmtool create other -s 4K -m 0666 # takes the orphan's addresses
+	run --separate-stderr svmtool_nobody recover
+	assert_equal "$status" 4
+	assert_output "stray: left alone: the object of 'stray' belongs to uid 0 in a sticky shm directory: only its owner or root can remove it"
+	assert_file_exists "$(object stray)"
+	run --separate-stderr svmtool recover
+	assert_success
+	assert_output "stray: removed object not in the directory (its addresses are taken)"
+}

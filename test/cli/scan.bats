@@ -271,3 +271,39 @@ region_with_ghost() {
 	run --separate-stderr svmtool list -n -o LOCK,GHOSTS foo
 	assert_output --regexp '^free +0$'
 }
+
+@test "a region another user made in a shared namespace is foreign, not corrupt" {
+	need_root
+	local i pid out=$BATS_TEST_TMPDIR/held
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool create keep -s 4K -m 0666
+	svmtool_nobody create foo -s 4K -m 0644
+	run --separate-stderr svmtool list -n -o NAME,STATE,OWNER foo
+	assert_output --regexp '^foo +ready +nobody$'
+	for cmd in "scan" "scan --dry-run" "recover" "recover --dry-run"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool $cmd
+		assert_success
+		assert_equal "$output" ""
+	done
+	# with a ghost: reported, and left alone by root's scan
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SVMT_HOLD" \
+		--shm-dir "$SVMTOOL_SHM_DIR" --root "$SVMTOOL_ROOT" attach foo \
+		</dev/null >"$out" 2>&1 3>&- &
+	pid=$!
+	echo "$pid" >>"$HOLDERS_FILE"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^ready' "$out" && break
+		sleep 0.05
+	done
+	kill_holder "$pid"
+	run --separate-stderr svmtool scan --dry-run
+	assert_equal "$status" 6
+	assert_output "foo: dead client $pid"
+	run --separate-stderr svmtool scan
+	assert_equal "$status" 4
+	assert_output "foo: left alone: 'foo' is owned by uid $(id -u nobody), a user not trusted here"
+	run --separate-stderr svmtool_nobody scan
+	assert_success
+	assert_output "foo: removed dead client $pid"
+}

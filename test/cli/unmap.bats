@@ -234,3 +234,21 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 	assert_success
 	assert_file_not_exists "$(object theirs)"
 }
+
+@test "unmap by a permitted user who cannot unlink in a sticky directory changes nothing" {
+	need_root
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	svmtool create foo -s 4K -m 0666
+	for force in "" --force; do
+		# shellcheck disable=SC2086
+		run --separate-stderr svmtool_nobody unmap $force foo
+		assert_equal "$status" 4
+		assert_equal "$output" ""
+		assert_stderr "svmtool: cannot unmap 'foo': operation not permitted: the object of 'foo' belongs to uid 0 in a sticky shm directory: only its owner or root can remove it"
+		assert_file_exists "$(object foo)"
+		run --separate-stderr svmtool list -n -o NAME,STATE
+		assert_output --regexp '^foo +ready$'
+	done
+	run --separate-stderr svmtool unmap foo
+	assert_success
+}

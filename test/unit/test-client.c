@@ -535,11 +535,83 @@ static void test_scan_reports_zombie_client_as_ghost(void **state)
 	assert_child_ok(t, kid);
 }
 
+struct exec_arg {
+	struct tl *t;
+	struct tl_chan *c;
+};
+
+/* Attach, then become another program: same pid, start time and pidfs
+ * inode, no mapping. */
+static int attach_then_exec(void *p)
+{
+	struct exec_arg *a = p;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	CHILD_RC(tl_child_attach(a->t, "r", &ns, &r), 0);
+	tl_post(a->c, 'A');
+	tl_hold(a->c);
+	execl("/bin/sleep", "sleep", "60", (char *)NULL);
+	return 1;
+}
+
+static bool runs_sleep(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof comm, f))
+		comm[0] = 0;
+	fclose(f);
+	return !strcmp(comm, "sleep\n");
+}
+
+static void test_client_that_exec_ed_is_a_ghost(void **state)
+{
+	struct tl *t = *state;
+	struct exec_arg a = { t, tl_chan_new(t) };
+	struct svmt_region_info *all = NULL, *ri;
+	struct tl_evlog log = { 0 };
+	svmt_ns *ns = tl_ns_create(t);
+	size_t n = 0;
+	pid_t kid;
+	int i;
+
+	tl_region_make(ns, "r", 8192);
+	kid = tl_fork(t, attach_then_exec, &a);
+	assert_await(a.c, 'A');
+	tl_list_rdonly(t, &all, &n);
+	ri = tl_find(all, n, "r");
+	assert_int_equal(ri->nclients, 1);
+	assert_int_equal(ri->clients[0].alive, 1);
+	svmt_list_free(all, n);
+	assert_rc(svmt_region_remove(ns, "r", 0), -EBUSY);
+
+	tl_go(a.c, 1);
+	for (i = 0; i < 1000 && !runs_sleep(kid); i++)
+		tl_nap_ms(5);
+	assert_true(runs_sleep(kid));
+	assert_int_equal(kill(kid, 0), 0);
+	tl_list_rdonly(t, &all, &n);
+	ri = tl_find(all, n, "r");
+	assert_int_equal(ri->nclients, 1);
+	assert_int_equal(ri->clients[0].alive, 0);
+	assert_int_equal(ri->nghosts, 1);
+	svmt_list_free(all, n);
+	assert_ok(svmt_scan(ns, NULL, 0, 0, tl_ev_collect, &log));
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_GHOST), 1);
+	assert_ok(svmt_region_remove(ns, "r", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_identity_is_this_process),
 		TL_TEST(test_self_is_refreshed_after_fork),
+		TL_TEST(test_client_that_exec_ed_is_a_ghost),
 		cmocka_unit_test(test_proc_start_of_missing_pid_is_zero),
 		cmocka_unit_test(test_ident_same_compares_pid_and_start),
 		TL_TEST(test_ident_dead_reaped_process_is_dead),

@@ -423,6 +423,12 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 	assert_int_equal(ri->lock.recoveries, 1);
 	svmt_list_free(all, n);
 	assert_ok(svmt_region_unlock(r));
+	/* the news stays until a holder says the data is whole again */
+	assert_ok(svmt_region_lock(r, 9, 0));
+	assert_int_equal(svmt_region_lock_recovered(r), 1);
+	assert_ok(svmt_region_lock_ack(r));
+	assert_int_equal(svmt_region_lock_recovered(r), 0);
+	assert_ok(svmt_region_unlock(r));
 	assert_ok(svmt_region_lock(r, 9, 0));
 	assert_int_equal(svmt_region_lock_recovered(r), 0);
 	assert_ok(svmt_region_unlock(r));
@@ -482,28 +488,36 @@ static int raw_mutex_holder(void *p)
 	return 0;
 }
 
-/* A lock left ENOTRECOVERABLE (EOWNERDEAD unlocked without consistent):
- * svmt_region_lock says so, and svmt_recover makes it usable again. */
-static void test_region_lock_not_recoverable_until_recover(void **state)
+/* The region "locked", attached (ns, r), its data lock left not
+ * recoverable: a holder killed, EOWNERDEAD unlocked without consistent. */
+static void make_unrecoverable_lock(struct tl *t, svmt_ns **ns, svmt_region **r)
 {
-	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), 0, 0 };
-	struct tl_evlog log = { 0 };
-	struct svmt_region_info *ri = NULL;
-	size_t n = 0;
-	svmt_ns *ns = NULL;
-	svmt_region *r = NULL;
 	pid_t kid;
 
 	make_locked_region(t);
 	kid = tl_fork(t, raw_mutex_holder, &a);
 	assert_await(a.c, 'A');
-	assert_ok(tl_attach(t, "locked", &ns, &r));
+	assert_ok(tl_attach(t, "locked", ns, r));
 	tl_go(a.c, 1);
 	assert_await(a.c, 'L');
 	tl_kill(t, kid);
-	assert_int_equal(pthread_mutex_lock(&r->h->lock.u.m), EOWNERDEAD);
-	assert_int_equal(pthread_mutex_unlock(&r->h->lock.u.m), 0);
+	assert_int_equal(pthread_mutex_lock(&(*r)->h->lock.u.m), EOWNERDEAD);
+	assert_int_equal(pthread_mutex_unlock(&(*r)->h->lock.u.m), 0);
+}
+
+/* A lock left ENOTRECOVERABLE (EOWNERDEAD unlocked without consistent):
+ * svmt_region_lock says so, and svmt_recover makes it usable again. */
+static void test_region_lock_not_recoverable_until_recover(void **state)
+{
+	struct tl *t = *state;
+	struct tl_evlog log = { 0 };
+	struct svmt_region_info *ri = NULL;
+	size_t n = 0;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+
+	make_unrecoverable_lock(t, &ns, &r);
 
 	assert_rc(svmt_region_lock(r, 1, 0), SVMT_ENOTRECOVERABLE);
 	assert_rc(svmt_region_lock(r, 1, 100), SVMT_ENOTRECOVERABLE);
@@ -559,6 +573,61 @@ static void test_ns_lock_live_holder_makes_changes_time_out(void **state)
 	assert_int_equal(kill(kid, 0), 0);
 }
 
+static int take_ns_lock_now(void *data, uint64_t size, void *arg)
+{
+	struct nslock_arg *a = arg;
+	(void)data;
+	(void)size;
+	tl_go(a->c, 1);
+	return tl_await(a->c, 'N') ? 0 : -1;
+}
+
+static int ns_lock_holder_on_go(void *p)
+{
+	struct nslock_arg *a = p;
+	tl_hold(a->c);
+	return ns_lock_holder(p);
+}
+
+static int create_through_held_lock(void *p)
+{
+	struct nslock_arg *a = p;
+	struct svmt_region_opts ro;
+	svmt_region *r = NULL;
+
+	tl_ropts(&ro, 8192, PERSIST);
+	ro.init = take_ns_lock_now;
+	ro.init_arg = a;
+	CHILD_RC(svmt_region_open(a->ns, "r", &ro, &r), -ETIMEDOUT);
+	return 0;
+}
+
+/* A live process takes the namespace lock between a create's claim and
+ * its publish: the create gives up within its timeout, not when that
+ * process exits. */
+static void test_create_is_bounded_by_timeout_between_claim_and_publish(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_ns_opts o;
+	struct svmt_region_opts ro;
+	struct nslock_arg a = { t, tl_chan_new(t), NULL };
+	svmt_region *r = NULL;
+	pid_t holder, creator;
+
+	tl_opts(t, &o, SVMT_NS_CREATE);
+	o.timeout_ms = 200;
+	assert_ok(tl_ns_open_opts(t, &o, &a.ns));
+	holder = tl_fork(t, ns_lock_holder_on_go, &a);
+	creator = tl_fork(t, create_through_held_lock, &a);
+	assert_child_ok(t, creator);
+	assert_int_equal(kill(holder, 0), 0);
+	/* once the holder is gone, the dead creator's claim is taken over */
+	tl_kill(t, holder);
+	tl_ropts(&ro, 8192, PERSIST);
+	assert_ok(svmt_region_open(a.ns, "r", &ro, &r));
+	assert_ok(svmt_region_close(r));
+}
+
 static void test_ns_lock_dead_holder_is_recovered(void **state)
 {
 	struct tl *t = *state;
@@ -588,6 +657,343 @@ static void test_ns_lock_dead_holder_is_recovered(void **state)
 	assert_int_equal(atomic_load(&a.ns->r->lock.recoveries), 1);
 }
 
+
+/* ------------------------------------------------------ hostile writers */
+
+#define MUTEX_OFF(field) offsetof(pthread_mutex_t, __data.field)
+
+struct word_case {
+	const char *what;
+	size_t off;
+	uint32_t val;
+};
+
+/* Bytes a writer may leave in a mutex; the first ones make glibc abort. */
+static const struct word_case hostile_words[] = {
+	{ "priority-protect kind", MUTEX_OFF(__kind), 0x92 | 0x40 },
+	{ "priority-inherit kind", MUTEX_OFF(__kind), 0x92 | 0x20 },
+	{ "plain kind", MUTEX_OFF(__kind), 0 },
+	{ "spins and elision", MUTEX_OFF(__spins), 0x10001 },
+	{ "futex word naming no thread", MUTEX_OFF(__lock), 0x3fffffff },
+	{ "owner naming no thread", MUTEX_OFF(__owner), 0x12345678 },
+	{ "count of an error-checking mutex", MUTEX_OFF(__count), 7 },
+};
+
+static int acquire_hostile(void *p)
+{
+	struct svmt_lock_info li;
+	(void)p;
+	CHILD_RC(svmt_lock_describe(g_lock, &li), SVMT_ECORRUPT);
+	CHILD_RC(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 100, NULL, NULL, NULL),
+		 SVMT_ECORRUPT);
+	CHILD_RC(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, -1, NULL, NULL, NULL),
+		 SVMT_ECORRUPT);
+	CHILD_CHECK(strncmp(svmt_errdetail(), "lock ", 5) == 0);
+	return 0;
+}
+
+static void test_lock_with_hostile_mutex_words_is_corrupt_not_an_abort(void **state)
+{
+	struct tl *t = *state;
+
+	for (size_t i = 0; i < sizeof(hostile_words) / sizeof(hostile_words[0]); i++) {
+		const struct word_case *c = &hostile_words[i];
+		pid_t kid;
+		int st;
+
+		assert_ok(svmt_lock_init(g_lock));
+		memcpy(g_lock->u.bytes + c->off, &c->val, sizeof(c->val));
+		kid = tl_fork(t, acquire_hostile, NULL);
+		st = tl_wait(t, kid, TL_WAIT_MS);
+		if (st == -1 || WIFSIGNALED(st) || WEXITSTATUS(st))
+			soft_fail("%s: child %s %d", c->what,
+				  st != -1 && WIFSIGNALED(st) ? "killed by signal"
+							      : "exited with",
+				  st == -1 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st)
+								  : WEXITSTATUS(st));
+	}
+	soft_done();
+	/* a lock rebuilt is usable again */
+	assert_ok(svmt_lock_reinit(g_lock, false));
+	assert_ok(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL));
+	svmt_lock_release(g_lock);
+}
+
+static off_t rlock_off(bool meta)
+{
+	return (off_t)(meta ? offsetof(struct svmt_rhdr, meta)
+			    : offsetof(struct svmt_rhdr, lock));
+}
+
+struct corrupt_arg {
+	struct tl *t;
+	bool meta; /* the bookkeeping lock, else the user's */
+};
+
+/* Everything an operator runs over a region whose lock a writer broke;
+ * in a child, so that an abort inside glibc shows as a failure. */
+static int ops_over_corrupt_region_lock(void *p)
+{
+	struct corrupt_arg *a = p;
+	struct tl_evlog log = { 0 };
+	struct svmt_region_info *ri = NULL;
+	struct svmt_ns_opts o;
+	svmt_ns *ns = NULL, *ro = NULL;
+	svmt_region *r = NULL;
+	size_t n = 0;
+
+	tl_opts(a->t, &o, SVMT_NS_RDONLY);
+	CHILD_RC(svmt_ns_open(&o, &ro), 0);
+	CHILD_RC(svmt_list(ro, &ri, &n), 0);
+	CHILD_CHECK(n == 1 && ri[0].state == SVMT_STATE_CORRUPT);
+	CHILD_CHECK(strstr(ri[0].detail, "lock kind 0xd2") != NULL);
+	svmt_list_free(ri, n);
+	CHILD_RC(svmt_recover(ro, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT && !log.ev[0].fixed);
+	log.n = 0;
+	CHILD_RC(svmt_scan(ro, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT);
+
+	tl_opts(a->t, &o, 0);
+	CHILD_RC(svmt_ns_open(&o, &ns), 0);
+	log.n = 0;
+	CHILD_RC(svmt_scan(ns, NULL, 0, 0, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == (a->meta ? 1 : 0));
+	if (a->meta) {
+		CHILD_RC(tl_child_attach(a->t, "locked", &ns, &r), SVMT_ECORRUPT);
+	} else {
+		CHILD_RC(tl_child_attach(a->t, "locked", &ns, &r), 0);
+		CHILD_RC(svmt_region_lock(r, 1, 100), SVMT_ECORRUPT);
+		CHILD_RC(svmt_region_unlock(r), -EPERM);
+	}
+	/* recover rebuilds it: nobody alive holds it */
+	log.n = 0;
+	CHILD_RC(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT && log.ev[0].fixed);
+	CHILD_CHECK(strstr(log.ev[0].detail, "reinitialised") != NULL);
+	log.n = 0;
+	CHILD_RC(svmt_recover(ro, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 0);
+	if (!r)
+		CHILD_RC(tl_child_attach(a->t, "locked", &ns, &r), 0);
+	CHILD_RC(svmt_region_lock(r, 1, 100), 0);
+	/* a data lock rebuilt: the data may be half-written, say so */
+	CHILD_CHECK(svmt_region_lock_recovered(r) == !a->meta);
+	CHILD_RC(svmt_region_unlock(r), 0);
+	svmt_region_close(r);
+	svmt_ns_close(ns);
+	svmt_ns_close(ro);
+	return 0;
+}
+
+static void test_recover_rebuilds_corrupt_region_locks_others_do_not_abort(void **state)
+{
+	struct tl *t = *state;
+
+	for (int meta = 0; meta < 2; meta++) {
+		struct corrupt_arg a = { t, meta };
+		pid_t kid;
+
+		make_locked_region(t);
+		assert_ok(tl_patch_u32(t, tl_obj(t, "locked"),
+				       rlock_off(meta) + (off_t)MUTEX_OFF(__kind), 0x92 | 0x40));
+		kid = tl_fork(t, ops_over_corrupt_region_lock, &a);
+		assert_child_ok(t, kid);
+		assert_ok(tl_rm_rf(tl_path(t, tl_obj(t, "locked"))));
+		assert_ok(tl_rm_rf(tl_path(t, tl_obj(t, NULL))));
+	}
+}
+
+static int ops_over_corrupt_ns_lock(void *p)
+{
+	struct corrupt_arg *a = p;
+	struct tl_evlog log = { 0 };
+	struct svmt_region_opts ro;
+	struct svmt_ns_opts o;
+	svmt_ns *ns = NULL, *rd = NULL;
+
+	tl_opts(a->t, &o, SVMT_NS_RDONLY);
+	CHILD_RC(svmt_ns_open(&o, &rd), 0);
+	CHILD_RC(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT &&
+		    !log.ev[0].region[0]);
+	tl_opts(a->t, &o, SVMT_NS_NOATTACH);
+	CHILD_RC(svmt_ns_open(&o, &ns), 0);
+	tl_ropts(&ro, 8192, PERSIST);
+	CHILD_RC(svmt_region_open(ns, "other", &ro, NULL), SVMT_ECORRUPT);
+	CHILD_RC(svmt_region_remove(ns, "locked", SVMT_REMOVE_FORCE), SVMT_ECORRUPT);
+	log.n = 0;
+	CHILD_RC(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT && log.ev[0].fixed);
+	CHILD_RC(svmt_region_open(ns, "other", &ro, NULL), 0);
+	log.n = 0;
+	CHILD_RC(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
+	CHILD_CHECK(log.n == 0);
+	svmt_ns_close(ns);
+	svmt_ns_close(rd);
+	return 0;
+}
+
+static void test_recover_rebuilds_corrupt_namespace_lock_others_do_not_abort(void **state)
+{
+	struct tl *t = *state;
+	struct corrupt_arg a = { t, false };
+	pid_t kid;
+
+	make_locked_region(t);
+	assert_ok(tl_patch_u32(t, tl_obj(t, NULL), (off_t)(offsetof(struct svmt_root, lock) +
+					       MUTEX_OFF(__kind)), 0x92 | 0x40));
+	kid = tl_fork(t, ops_over_corrupt_ns_lock, &a);
+	assert_child_ok(t, kid);
+}
+
+/* glibc's trylock of a not-recoverable mutex leaves the caller's thread
+ * id in the futex word: the lock is wedged once that process is gone. */
+static int raw_trylock(void *p)
+{
+	struct tl *t = p;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	CHILD_RC(tl_child_attach(t, "locked", &ns, &r), 0);
+	CHILD_RC(pthread_mutex_trylock(&r->h->lock.u.m), ENOTRECOVERABLE);
+	_exit(0); /* leave without detaching: the word keeps our tid */
+}
+
+static void test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt(void **state)
+{
+	struct tl *t = *state;
+	struct tl_evlog log = { 0 };
+	struct svmt_region_info *all = NULL, *ri;
+	svmt_ns *ns = NULL, *rd = NULL;
+	svmt_region *r = NULL;
+	size_t n = 0;
+	pid_t kid;
+
+	make_unrecoverable_lock(t, &ns, &r);
+
+	/* not recoverable: list and the dry run say so */
+	ri = list_locked(t, &all, &n);
+	assert_int_equal(ri->lock.owner, -1);
+	assert_int_equal(ri->lock.owner_alive, 0);
+	assert_string_equal(ri->lock.tag_name, "unrecoverable");
+	svmt_list_free(all, n);
+	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
+
+	/* someone tries it with glibc: wedged with a dead thread's id */
+	kid = tl_fork(t, raw_trylock, t);
+	assert_child_ok(t, kid);
+	ri = list_locked(t, &all, &n);
+	assert_int_equal(ri->lock.owner, kid);
+	assert_int_equal(ri->lock.owner_alive, 0);
+	svmt_list_free(all, n);
+	log.n = 0;
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
+	assert_rc(svmt_region_lock(r, 1, 0), SVMT_ENOTRECOVERABLE);
+	assert_rc(svmt_region_lock(r, 1, 100), SVMT_ENOTRECOVERABLE);
+
+	log.n = 0;
+	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
+	assert_int_equal(log.n, 1);
+	assert_true(log.ev[0].fixed);
+	log.n = 0;
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(log.n, 0);
+	assert_ok(svmt_region_lock(r, 1, 0));
+	assert_int_equal(svmt_region_lock_recovered(r), 1);
+	assert_ok(svmt_region_unlock(r));
+	tl_ns_close(t, rd);
+}
+
+static void test_holder_killed_before_its_owner_record_shows_dead(void **state)
+{
+	struct tl *t = *state;
+	struct kid_arg a = { t, tl_chan_new(t), 0, 0 };
+	struct tl_evlog log = { 0 };
+	struct svmt_region_info *all = NULL, *ri;
+	svmt_ns *rd = NULL;
+	size_t n = 0;
+	pid_t kid;
+
+	make_locked_region(t);
+	kid = tl_fork(t, raw_mutex_holder, &a); /* takes it, records nothing */
+	assert_await(a.c, 'A');
+	tl_go(a.c, 1);
+	assert_await(a.c, 'L');
+	/* alive: the futex word names it */
+	ri = list_locked(t, &all, &n);
+	assert_int_equal(ri->lock.owner, kid);
+	assert_int_equal(ri->lock.owner_alive, 1);
+	svmt_list_free(all, n);
+	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(log.n, 0);
+
+	tl_kill(t, kid);
+	ri = list_locked(t, &all, &n);
+	assert_int_not_equal(ri->lock.owner, 0);
+	assert_int_equal(ri->lock.owner_alive, 0);
+	svmt_list_free(all, n);
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
+	tl_ns_close(t, rd);
+}
+
+static int lock_and_report(void *p)
+{
+	struct kid_arg *a = p;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	CHILD_RC(tl_child_attach(a->t, "locked", &ns, &r), 0);
+	CHILD_RC(svmt_region_lock(r, 3, 1000), 0);
+	tl_post_int(a->c, svmt_region_lock_recovered(r));
+	CHILD_RC(svmt_region_unlock(r), 0);
+	return 0;
+}
+
+static void test_recover_of_dead_data_lock_holder_reaches_next_locker(void **state)
+{
+	struct tl *t = *state;
+	struct kid_arg a = { t, tl_chan_new(t), 7, 0 };
+	struct kid_arg b = { t, tl_chan_new(t), 0, 0 };
+	struct tl_evlog log = { 0 };
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	int32_t told = -1;
+	pid_t kid;
+
+	make_locked_region(t);
+	kid = tl_fork(t, region_lock_holder, &a);
+	assert_await(a.c, 'A');
+	tl_go(a.c, 1);
+	assert_await(a.c, 'L');
+	tl_kill(t, kid);
+
+	assert_ok(tl_attach(t, "locked", &ns, &r));
+	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
+	assert_rc(svmt_region_lock_ack(r), -EPERM);
+
+	assert_ok(svmt_region_lock(r, 1, 0));
+	assert_int_equal(svmt_region_lock_recovered(r), 1);
+	assert_ok(svmt_region_unlock(r));
+	/* another process is told too, until someone acknowledges */
+	kid = tl_fork(t, lock_and_report, &b);
+	assert_child_ok(t, kid);
+	assert_int_equal(tl_recv(b.c, &told, sizeof(told), TL_WAIT_MS), 0);
+	assert_int_equal(told, 1);
+	assert_ok(svmt_region_lock(r, 1, 0));
+	assert_int_equal(svmt_region_lock_recovered(r), 1);
+	assert_ok(svmt_region_lock_ack(r));
+	assert_ok(svmt_region_unlock(r));
+	kid = tl_fork(t, lock_and_report, &b);
+	assert_child_ok(t, kid);
+	assert_int_equal(tl_recv(b.c, &told, sizeof(told), TL_WAIT_MS), 0);
+	assert_int_equal(told, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +1013,13 @@ int main(void)
 		TL_TEST(test_region_lock_not_recoverable_until_recover),
 		TL_TEST(test_ns_lock_live_holder_makes_changes_time_out),
 		TL_TEST(test_ns_lock_dead_holder_is_recovered),
+		TL_TEST(test_create_is_bounded_by_timeout_between_claim_and_publish),
+		LOCK_TEST(test_lock_with_hostile_mutex_words_is_corrupt_not_an_abort),
+		TL_TEST(test_recover_rebuilds_corrupt_region_locks_others_do_not_abort),
+		TL_TEST(test_recover_rebuilds_corrupt_namespace_lock_others_do_not_abort),
+		TL_TEST(test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt),
+		TL_TEST(test_holder_killed_before_its_owner_record_shows_dead),
+		TL_TEST(test_recover_of_dead_data_lock_holder_reaches_next_locker),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);

@@ -978,6 +978,39 @@ static void test_ns_create_on_full_tmpfs_gives_enospc(void **state)
 	assert_int_equal(tl_count_files(t), 1);
 }
 
+/* Handles are the object's, not the name's: after a forced removal and a
+ * re-creation, opening the name again gives the new region. */
+static void test_region_reopen_after_forced_removal_gives_the_new_region(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_region_opts ro;
+	svmt_ns *ns = tl_ns_create(t);
+	svmt_region *old = NULL, *again = NULL, *third = NULL;
+
+	tl_ropts(&ro, 8192, PERSIST);
+	assert_ok(svmt_region_open(ns, "r", &ro, &old));
+	memcpy(svmt_region_data(old), "old", 4);
+	assert_ok(svmt_region_remove(ns, "r", SVMT_REMOVE_FORCE));
+	tl_ropts(&ro, 65536, PERSIST);
+	assert_ok(svmt_region_open(ns, "r", &ro, NULL));
+
+	tl_ropts(&ro, 0, 0);
+	assert_ok(svmt_region_open(ns, "r", &ro, &again));
+	assert_ptr_not_equal(again, old);
+	assert_int_equal(svmt_region_data_size(again), 65536);
+	assert_int_not_equal(svmt_region_base(again), svmt_region_base(old));
+	assert_int_equal(((char *)svmt_region_data(again))[0], 0);
+	/* the name now leads to the new handle only */
+	assert_ok(svmt_region_open(ns, "r", &ro, &third));
+	assert_ptr_equal(third, again);
+	assert_ok(svmt_region_close(third));
+	/* the old handle still works on what it maps, and closes cleanly */
+	assert_string_equal((char *)svmt_region_data(old), "old");
+	assert_ok(svmt_region_close(old));
+	assert_ok(svmt_region_close(again));
+	assert_ok(svmt_region_remove(ns, "r", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -998,6 +1031,7 @@ int main(void)
 		TL_TEST(test_region_persistent_stays_after_last_client),
 		TL_TEST(test_region_created_without_attach_has_no_clients),
 		TL_TEST(test_region_remove_frees_entry_extent_and_object),
+		TL_TEST(test_region_reopen_after_forced_removal_gives_the_new_region),
 		TL_TEST(test_region_remove_busy_with_live_client_ok_after_it_dies),
 		TL_TEST(test_region_remove_force_with_live_client),
 		TL_TEST(test_region_init_callback_runs_once_at_final_address),

@@ -794,9 +794,93 @@ static void test_list_on_rdonly_namespace_changes_no_byte(void **state)
 	tl_snap_free(&after);
 }
 
+struct temp_arg {
+	struct tl *t;
+	struct tl_chan *c;
+	const char *name; /* NULL: the namespace's own */
+};
+
+/* What a creator does on a file system without O_TMPFILE: build the object
+ * under "OBJECT~PID", full size; then it is killed before linking it. */
+static int build_under_temp_name(void *p)
+{
+	struct temp_arg *a = p;
+	char file[256];
+	int fd;
+
+	snprintf(file, sizeof file, "%s~%d", tl_obj(a->t, a->name), (int)getpid());
+	fd = open(tl_path(a->t, file), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(posix_fallocate(fd, 0, 1 << 20) == 0);
+	tl_post(a->c, 'B');
+	tl_pause_forever();
+	return 0;
+}
+
+static pid_t temp_builder(struct tl *t, struct temp_arg *a)
+{
+	pid_t kid = tl_fork(t, build_under_temp_name, a);
+	assert_await(a->c, 'B');
+	return kid;
+}
+
+static void test_recover_removes_temporary_objects_of_dead_creators(void **state)
+{
+	struct tl *t = *state;
+	struct temp_arg reg = { t, tl_chan_new(t), "foo" };
+	struct temp_arg nsa = { t, tl_chan_new(t), NULL };
+	struct temp_arg live = { t, tl_chan_new(t), "bar" };
+	struct svmt_region_info *all = NULL, *ri;
+	struct tl_evlog log = { 0 };
+	svmt_ns *ns = tl_ns_create(t), *rd = NULL;
+	pid_t dead1, dead2, alive;
+	size_t n = 0;
+
+	tl_region_make(ns, "keep", 8192);
+	dead1 = temp_builder(t, &reg);
+	dead2 = temp_builder(t, &nsa);
+	alive = temp_builder(t, &live);
+	tl_kill(t, dead1);
+	tl_kill(t, dead2);
+
+	/* list shows them, with their creators */
+	tl_list_rdonly(t, &all, &n);
+	assert_int_equal(n, 3);
+	ri = tl_find(all, n, "foo");
+	assert_non_null(ri);
+	assert_int_equal(ri->state, SVMT_STATE_INIT);
+	assert_int_equal(ri->in_directory, 0);
+	assert_int_equal(ri->creator, dead1);
+	assert_int_equal(ri->creator_alive, 0);
+	ri = tl_find(all, n, "bar");
+	assert_non_null(ri);
+	assert_int_equal(ri->creator, alive);
+	assert_int_equal(ri->creator_alive, 1);
+	svmt_list_free(all, n);
+
+	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(log.n, 2);
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_HALF_CREATED), 2);
+	assert_non_null(tl_ev_find(&log, SVMT_EV_HALF_CREATED, "foo"));
+	assert_non_null(tl_ev_find(&log, SVMT_EV_HALF_CREATED, ""));
+
+	log.n = 0;
+	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
+	assert_int_equal(log.n, 2);
+	assert_true(log.ev[0].fixed && log.ev[1].fixed);
+	/* the live creator's is left: keep, bar~PID and the namespace */
+	assert_int_equal(tl_count_files(t), 3);
+	log.n = 0;
+	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	assert_int_equal(log.n, 0);
+	tl_ns_close(t, rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TL_TEST(test_recover_removes_temporary_objects_of_dead_creators),
 		TL_TEST(test_scan_dry_run_reports_ghost_and_changes_nothing),
 		TL_TEST(test_scan_removes_ghosts),
 		TL_TEST(test_scan_only_named_regions),
