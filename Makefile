@@ -1,5 +1,8 @@
 # svmtool - one Makefile, no recursion.  `make V=1` shows full command lines;
 # `make B=build` builds out of tree; PREFIX and DESTDIR are honoured.
+# CC, CPPFLAGS, CFLAGS and LDFLAGS are the user's, as the GNU coding
+# standards say: the flags the build needs are added to them, never replaced
+# by them.  Warnings are errors only when asked: `make WERROR=1` (CI does).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -15,8 +18,12 @@ SOMAJOR := 1
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion \
-	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNFLAGS) -pthread $(CFLAGS) $(EXTRA_CFLAGS)
+	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARNFLAGS) -pthread \
+	$(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 ifeq ($(V),1)
@@ -40,7 +47,12 @@ LIB_PC := $(B)/lib/libsvmtool.pc
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 CMD_OBJS := $(CMD_SRCS:%.c=$(B)/%.o)
 CMD_BIN := $(B)/cmd/svmtool
-CMD_LIBS := $(shell pkg-config --libs argtable2 smartcols 2>/dev/null || echo -largtable2 -lsmartcols) -lreadline
+# pkg-config modules the command builds with (test/deps.sh names the Debian
+# package of each one that is missing).
+CMD_MODULES := argtable2 smartcols readline
+CMD_CFLAGS := $(shell pkg-config --cflags-only-I $(CMD_MODULES) 2>/dev/null)
+CMD_LIBS := $(shell pkg-config --libs $(CMD_MODULES) 2>/dev/null || \
+	echo -largtable2 -lsmartcols -lreadline)
 
 # ------------------------------------------------------------------ tests
 UNIT_SRCS := $(sort $(wildcard test/unit/test-*.c))
@@ -67,11 +79,11 @@ tests: $(UNIT_BINS) $(HELPER_BINS)
 $(B)/lib/%.o: lib/%.c Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
 $(LIB_SO): $(LIB_OBJS) lib/libsvmtool.map
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=lib/libsvmtool.map -Wl,--no-undefined-version \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS)
 
@@ -90,30 +102,30 @@ $(LIB_PC): lib/libsvmtool.pc.in Makefile
 $(B)/cmd/%.o: cmd/%.c Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -c -o $@ $<
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) $(CMD_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The command links the static library: one self-contained binary.
 $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
 
 # Unit tests link the static archive so they can reach internals.
 $(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Ilib -Itest/unit \
+	$(Q)$(CC) -Ilib -Itest/unit $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-MMD -MP -o $@ $< $(LIB_A) -lcmocka $(ALL_LDFLAGS)
 
 $(B)/test/helpers/%: test/helpers/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
 
 $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
 
 -include $(DEPS)
 
