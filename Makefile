@@ -47,9 +47,9 @@ LIB_PC := $(B)/lib/libsvmtool.pc
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 CMD_OBJS := $(CMD_SRCS:%.c=$(B)/%.o)
 CMD_BIN := $(B)/cmd/svmtool
-# pkg-config modules the command builds with (test/deps.sh names the Debian
-# package of each one that is missing).
-CMD_MODULES := argtable2 smartcols readline
+# pkg-config modules the command builds with: test/deps.sh keeps them with
+# their headers and Debian packages.
+CMD_MODULES := $(shell test/deps.sh modules build)
 CMD_CFLAGS := $(shell pkg-config --cflags-only-I $(CMD_MODULES) 2>/dev/null)
 CMD_LIBS := $(shell pkg-config --libs $(CMD_MODULES) 2>/dev/null || \
 	echo -largtable2 -lsmartcols -lreadline)
@@ -64,8 +64,9 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
 
-.PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
-	check-asan check-valgrind deps demo bench fuzz install uninstall clean deb
+.PHONY: all lib cmd tests check check-unit check-cli check-pkg check-abi check-man \
+	check-asan check-valgrind deps build-deps test-deps demo bench fuzz \
+	install uninstall clean deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -76,7 +77,7 @@ cmd:
 endif
 tests: $(UNIT_BINS) $(HELPER_BINS)
 
-$(B)/lib/%.o: lib/%.c Makefile
+$(B)/lib/%.o: lib/%.c Makefile | build-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
@@ -99,7 +100,7 @@ $(LIB_PC): lib/libsvmtool.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(B)/cmd/%.o: cmd/%.c Makefile
+$(B)/cmd/%.o: cmd/%.c Makefile | build-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -Ilib $(ALL_CFLAGS) $(CMD_CFLAGS) -MMD -MP -c -o $@ $<
@@ -111,7 +112,7 @@ $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
 
 # Unit tests link the static archive so they can reach internals.
-$(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile
+$(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile | test-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -Ilib -Itest/unit $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
@@ -130,19 +131,25 @@ $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 -include $(DEPS)
 
 # ------------------------------------------------------------------ checks
-# Debian packages the build and the tests need; installed when run as root.
-DEB_PKGS := gcc make pkg-config libargtable2-dev libreadline-dev libsmartcols-dev \
-	libcmocka-dev bats bats-assert bats-support bats-file man-db groff-base \
-	binutils util-linux procps
-
+# The Debian packages the build and the tests need are the Build-Depends of
+# debian/control (test/deps.sh list); `make deps` installs the missing ones
+# as root and prints the apt-get line otherwise.  Before compiling, the
+# pkg-config modules and headers are checked and a missing one named with
+# its package.
 deps:
-	$(Q)test/deps.sh $(DEB_PKGS)
+	$(Q)test/deps.sh install
+
+build-deps:
+	$(Q)CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' test/deps.sh check build
+
+test-deps:
+	$(Q)CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' test/deps.sh check test
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) test/run-tests.sh
 
-check-unit check-cli check-abi check-man: deps
+check-unit check-cli check-pkg check-abi check-man: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) test/run-tests.sh $(@:check-%=%)
 
@@ -157,7 +164,7 @@ check-asan: deps
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --child-silent-after-fork=yes
 check-valgrind: deps
-	$(Q)test/deps.sh valgrind
+	$(Q)test/deps.sh install valgrind
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) RUNNER="$(VALGRIND)" test/run-tests.sh unit
 
@@ -168,7 +175,7 @@ demo: deps
 # Coverage-guided fuzzing of object validation (clang's libFuzzer).
 FUZZ_SECONDS ?= 60
 fuzz: cmd
-	$(Q)test/deps.sh clang libclang-rt-14-dev
+	$(Q)test/deps.sh install clang libclang-rt-14-dev
 	@mkdir -p $(B)/test/fuzz/corpus
 	$(say) FUZZ $(B)/test/fuzz/fuzz-objects
 	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
@@ -215,6 +222,7 @@ uninstall:
 	for m in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
 
 deb:
+	$(Q)test/deps.sh install --deb dpkg-dev
 	dpkg-buildpackage -us -uc -b
 
 clean:

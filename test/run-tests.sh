@@ -3,6 +3,7 @@
 # closing line "N passed, N failed".  B is the build directory.
 #   unit  cmocka unit tests (test/unit)
 #   cli   bats tests of the command line (test/cli)
+#   pkg   bats tests of the build, the dependencies and the install (test/pkg)
 #   abi   the library's exports equal debian/libsvmtool1.symbols
 #   man   every man page renders without warnings
 set -u
@@ -12,7 +13,7 @@ RUNNER=${RUNNER:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(unit cli abi man)
+[ ${#parts[@]} -gt 0 ] || parts=(unit cli pkg abi man)
 pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -48,6 +49,11 @@ for part in "${parts[@]}"; do
 		PATH="$top/$B/cmd:$PATH" SVMTOOL="$top/$B/cmd/svmtool" \
 			SVMT_HOLD="$top/$B/test/helpers/svmt-hold" \
 			bats --tap "${files[@]}" >"$log" 2>&1
+		cat "$log"
+		tally ;;
+	pkg)
+		echo "# pkg: bats"
+		B=$B bats --tap test/pkg/*.bats >"$log" 2>&1
 		cat "$log"
 		tally ;;
 	abi)
