@@ -200,9 +200,35 @@ bench: lib $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
 
 # ------------------------------------------------------------------ install
+# Completions go where each shell looks for this PREFIX: bash-completion's
+# and fish's own directories (their pkg-config variables) when PREFIX is
+# theirs, else PREFIX/share/bash-completion/completions (read through
+# XDG_DATA_DIRS) and PREFIX/share/fish/vendor_completions.d (fish reads it
+# when XDG_DATA_DIRS names PREFIX/share); zsh's Debian vendor-completions
+# for /usr, else PREFIX/share/zsh/site-functions.  Each can be overridden.
+pc_dir_if_ours = $(shell [ "$$(pkg-config --variable=prefix $(1) 2>/dev/null)" = "$(PREFIX)" ] && \
+	pkg-config --variable=completionsdir $(1) 2>/dev/null)
+BASHCOMPDIR ?= $(or $(call pc_dir_if_ours,bash-completion),$(PREFIX)/share/bash-completion/completions)
+FISHCOMPDIR ?= $(or $(call pc_dir_if_ours,fish),$(PREFIX)/share/fish/vendor_completions.d)
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+
+# Every exported function has a man page: a .so link into libsvmtool(3).
+MAN_FUNCS := $(shell sed -n 's/^ \(svmt_[a-z0-9_]*\)@.*/\1/p' debian/libsvmtool1.symbols)
+
+# The dynamic linker's cache is refreshed when installing to the live
+# system as root (no DESTDIR); LDCONFIG= skips it.
+LDCONFIG ?= $(if $(DESTDIR),,$(shell [ "$$(id -u)" -eq 0 ] && command -v ldconfig))
+
+INSTALLED := $(BINDIR)/svmtool $(LIBDIR)/$(SONAME) $(LIBDIR)/libsvmtool.so \
+	$(LIBDIR)/libsvmtool.a $(INCDIR)/svmtool.h $(PCDIR)/libsvmtool.pc \
+	$(BASHCOMPDIR)/svmtool $(FISHCOMPDIR)/svmtool.fish $(ZSHCOMPDIR)/_svmtool \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
+	$(addprefix $(MANDIR)/man3/,$(notdir $(wildcard man/*.3)) $(MAN_FUNCS:=.3))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(CMD_BIN) $(DESTDIR)$(BINDIR)/svmtool
 	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsvmtool.so
@@ -211,24 +237,18 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		lib/libsvmtool.pc.in > $(DESTDIR)$(PCDIR)/libsvmtool.pc
-	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in $(wildcard man/*.3); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
-	test ! -f completions/svmtool.bash || install -D -m 644 completions/svmtool.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool
-	test ! -f completions/_svmtool || install -D -m 644 completions/_svmtool \
-		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool
-	test ! -f completions/svmtool.fish || install -D -m 644 completions/svmtool.fish \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	for f in $(MAN_FUNCS); do \
+		echo '.so man3/libsvmtool.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; done
+	install -m 644 completions/svmtool.bash $(DESTDIR)$(BASHCOMPDIR)/svmtool
+	install -m 644 completions/svmtool.fish $(DESTDIR)$(FISHCOMPDIR)/svmtool.fish
+	install -m 644 completions/_svmtool $(DESTDIR)$(ZSHCOMPDIR)/_svmtool
+	$(if $(LDCONFIG),$(LDCONFIG))
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/svmtool $(DESTDIR)$(LIBDIR)/$(SONAME) \
-		$(DESTDIR)$(LIBDIR)/libsvmtool.so $(DESTDIR)$(LIBDIR)/libsvmtool.a \
-		$(DESTDIR)$(INCDIR)/svmtool.h $(DESTDIR)$(PCDIR)/libsvmtool.pc \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool \
-		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
-	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
-	for m in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(if $(LDCONFIG),$(LDCONFIG))
 
 deb:
 	$(Q)test/deps.sh install --deb dpkg-dev
