@@ -66,7 +66,7 @@ DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) 
 
 .PHONY: all lib cmd tests check check-unit check-cli check-pkg check-abi check-man \
 	check-asan check-valgrind deps build-deps test-deps abi-baseline demo bench fuzz \
-	install uninstall clean deb
+	install uninstall clean deb check-deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -250,12 +250,28 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	$(if $(LDCONFIG),$(LDCONFIG))
 
+# The packages are built in a copy of the sources under $(B)/deb, where the
+# .deb files land: the work tree stays as it was.
+DEB_DIR := $(B)/deb
+DEB_SRC := $(DEB_DIR)/svmtool-$(VERSION)
 deb:
 	$(Q)test/deps.sh install --deb dpkg-dev
-	dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	cp -r Makefile README.md cmd completions debian lib man test $(DEB_SRC)/
+	$(MAKE) --no-print-directory -C $(DEB_SRC) B=. clean
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+# The packages built, checked by lintian (no error, no warning) and by their
+# autopkgtests (debian/tests) with autopkgtest's null runner: it installs
+# the packages on this machine, so this is for CI and throwaway machines.
+check-deb: deb
+	$(Q)test/deps.sh install lintian autopkgtest
+	lintian --fail-on error,warning $(DEB_DIR)/*.changes
+	autopkgtest $$(ls $(DEB_DIR)/*.deb | grep -v -- -dbgsym_) $(DEB_SRC)/ -- null
 
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
 	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus \
-		$(B)/test-results
+		$(B)/test-results $(B)/deb
