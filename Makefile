@@ -1,5 +1,8 @@
 # svmtool - one Makefile, no recursion.  `make V=1` shows full command lines;
 # `make B=build` builds out of tree; PREFIX and DESTDIR are honoured.
+# CC, CPPFLAGS, CFLAGS and LDFLAGS are the user's, as the GNU coding
+# standards say: the flags the build needs are added to them, never replaced
+# by them.  Warnings are errors only when asked: `make WERROR=1` (CI does).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -15,8 +18,12 @@ SOMAJOR := 1
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion \
-	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNFLAGS) -pthread $(CFLAGS) $(EXTRA_CFLAGS)
+	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARNFLAGS) -pthread \
+	$(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 ifeq ($(V),1)
@@ -40,7 +47,12 @@ LIB_PC := $(B)/lib/libsvmtool.pc
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 CMD_OBJS := $(CMD_SRCS:%.c=$(B)/%.o)
 CMD_BIN := $(B)/cmd/svmtool
-CMD_LIBS := $(shell pkg-config --libs argtable2 smartcols 2>/dev/null || echo -largtable2 -lsmartcols) -lreadline
+# pkg-config modules the command builds with: test/deps.sh keeps them with
+# their headers and Debian packages.
+CMD_MODULES := $(shell test/deps.sh modules build)
+CMD_CFLAGS := $(shell pkg-config --cflags-only-I $(CMD_MODULES) 2>/dev/null)
+CMD_LIBS := $(shell pkg-config --libs $(CMD_MODULES) 2>/dev/null || \
+	echo -largtable2 -lsmartcols -lreadline)
 
 # ------------------------------------------------------------------ tests
 UNIT_SRCS := $(sort $(wildcard test/unit/test-*.c))
@@ -52,9 +64,9 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
 
-.PHONY: all lib cmd tests check check-unit check-cli check-abi check-man \
-	check-asan check-valgrind deps demo bench bench-quick fuzz install \
-	uninstall clean deb
+.PHONY: all lib cmd tests check check-unit check-cli check-pkg check-abi check-man \
+	check-asan check-valgrind deps build-deps test-deps abi-baseline demo bench \
+	bench-quick fuzz install uninstall clean deb check-deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -65,14 +77,14 @@ cmd:
 endif
 tests: $(UNIT_BINS) $(HELPER_BINS)
 
-$(B)/lib/%.o: lib/%.c Makefile
+$(B)/lib/%.o: lib/%.c Makefile | build-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
 $(LIB_SO): $(LIB_OBJS) lib/libsvmtool.map
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=lib/libsvmtool.map -Wl,--no-undefined-version \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS)
 
@@ -88,52 +100,67 @@ $(LIB_PC): lib/libsvmtool.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(B)/cmd/%.o: cmd/%.c Makefile
+$(B)/cmd/%.o: cmd/%.c Makefile | build-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -c -o $@ $<
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) $(CMD_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The command links the static library: one self-contained binary.
 $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
 
 # Unit tests link the static archive so they can reach internals.
-$(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile
+$(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile | test-deps
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Ilib -Itest/unit \
+	$(Q)$(CC) -Ilib -Itest/unit $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-MMD -MP -o $@ $< $(LIB_A) -lcmocka $(ALL_LDFLAGS)
 
 $(B)/test/helpers/%: test/helpers/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
 
 $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
 
 -include $(DEPS)
 
 # ------------------------------------------------------------------ checks
-# Debian packages the build and the tests need; installed when run as root.
-DEB_PKGS := gcc make pkg-config libargtable2-dev libreadline-dev libsmartcols-dev \
-	libcmocka-dev bats bats-assert bats-support bats-file man-db groff-base \
-	binutils util-linux procps strace tmux
-
+# The Debian packages the build and the tests need are the Build-Depends of
+# debian/control (test/deps.sh list); `make deps` installs the missing ones
+# as root and prints the apt-get line otherwise.  Before compiling, the
+# pkg-config modules and headers are checked and a missing one named with
+# its package.
 deps:
-	$(Q)test/deps.sh $(DEB_PKGS)
+	$(Q)test/deps.sh install
+
+build-deps:
+	$(Q)CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' test/deps.sh check build
+
+test-deps:
+	$(Q)CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' test/deps.sh check test
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) test/run-tests.sh
 
-check-unit check-cli check-abi check-man: deps
+check-unit check-cli check-pkg check-abi check-man: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) test/run-tests.sh $(@:check-%=%)
+
+# The ABI baseline lib/libsvmtool.abi (libabigail XML) that `make check`
+# compares the library with (abidiff; lib/libsvmtool.abignore leaves out the
+# types svmtool.h does not declare).  Until the first release, an intended
+# change is recorded by refreshing it with this target and committing it with
+# the change; once released, a change that breaks it needs a new soname.
+abi-baseline: lib
+	$(say) ABIDW lib/libsvmtool.abi
+	$(Q)abidw --no-corpus-path --no-comp-dir-path --out-file lib/libsvmtool.abi $(LIB_SO)
 
 # Unit and command-line tests under ASan and UBSan, in their own build tree.
 check-asan: deps
@@ -146,7 +173,7 @@ check-asan: deps
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --child-silent-after-fork=yes
 check-valgrind: deps
-	$(Q)test/deps.sh valgrind
+	$(Q)test/deps.sh install valgrind
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)B=$(B) RUNNER="$(VALGRIND)" test/run-tests.sh unit
 
@@ -157,7 +184,7 @@ demo: deps
 # Coverage-guided fuzzing of object validation (clang's libFuzzer).
 FUZZ_SECONDS ?= 60
 fuzz: cmd
-	$(Q)test/deps.sh clang libclang-rt-14-dev
+	$(Q)test/deps.sh install clang libclang-rt-14-dev
 	@mkdir -p $(B)/test/fuzz/corpus
 	$(say) FUZZ $(B)/test/fuzz/fuzz-objects
 	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
@@ -178,9 +205,35 @@ bench-quick: all $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
 
 # ------------------------------------------------------------------ install
+# Completions go where each shell looks for this PREFIX: bash-completion's
+# and fish's own directories (their pkg-config variables) when PREFIX is
+# theirs, else PREFIX/share/bash-completion/completions (read through
+# XDG_DATA_DIRS) and PREFIX/share/fish/vendor_completions.d (fish reads it
+# when XDG_DATA_DIRS names PREFIX/share); zsh's Debian vendor-completions
+# for /usr, else PREFIX/share/zsh/site-functions.  Each can be overridden.
+pc_dir_if_ours = $(shell [ "$$(pkg-config --variable=prefix $(1) 2>/dev/null)" = "$(PREFIX)" ] && \
+	pkg-config --variable=completionsdir $(1) 2>/dev/null)
+BASHCOMPDIR ?= $(or $(call pc_dir_if_ours,bash-completion),$(PREFIX)/share/bash-completion/completions)
+FISHCOMPDIR ?= $(or $(call pc_dir_if_ours,fish),$(PREFIX)/share/fish/vendor_completions.d)
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+
+# Every exported function has a man page: a .so link into libsvmtool(3).
+MAN_FUNCS := $(shell sed -n 's/^ \(svmt_[a-z0-9_]*\)@.*/\1/p' debian/libsvmtool1.symbols)
+
+# The dynamic linker's cache is refreshed when installing to the live
+# system as root (no DESTDIR); LDCONFIG= skips it.
+LDCONFIG ?= $(if $(DESTDIR),,$(shell [ "$$(id -u)" -eq 0 ] && command -v ldconfig))
+
+INSTALLED := $(BINDIR)/svmtool $(LIBDIR)/$(SONAME) $(LIBDIR)/libsvmtool.so \
+	$(LIBDIR)/libsvmtool.a $(INCDIR)/svmtool.h $(PCDIR)/libsvmtool.pc \
+	$(BASHCOMPDIR)/svmtool $(FISHCOMPDIR)/svmtool.fish $(ZSHCOMPDIR)/_svmtool \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
+	$(addprefix $(MANDIR)/man3/,$(notdir $(wildcard man/*.3)) $(MAN_FUNCS:=.3))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(CMD_BIN) $(DESTDIR)$(BINDIR)/svmtool
 	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsvmtool.so
@@ -189,29 +242,41 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		lib/libsvmtool.pc.in > $(DESTDIR)$(PCDIR)/libsvmtool.pc
-	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in $(wildcard man/*.3); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
-	test ! -f completions/svmtool.bash || install -D -m 644 completions/svmtool.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool
-	test ! -f completions/_svmtool || install -D -m 644 completions/_svmtool \
-		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool
-	test ! -f completions/svmtool.fish || install -D -m 644 completions/svmtool.fish \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	for f in $(MAN_FUNCS); do \
+		echo '.so man3/libsvmtool.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; done
+	install -m 644 completions/svmtool.bash $(DESTDIR)$(BASHCOMPDIR)/svmtool
+	install -m 644 completions/svmtool.fish $(DESTDIR)$(FISHCOMPDIR)/svmtool.fish
+	install -m 644 completions/_svmtool $(DESTDIR)$(ZSHCOMPDIR)/_svmtool
+	$(if $(LDCONFIG),$(LDCONFIG))
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/svmtool $(DESTDIR)$(LIBDIR)/$(SONAME) \
-		$(DESTDIR)$(LIBDIR)/libsvmtool.so $(DESTDIR)$(LIBDIR)/libsvmtool.a \
-		$(DESTDIR)$(INCDIR)/svmtool.h $(DESTDIR)$(PCDIR)/libsvmtool.pc \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/svmtool \
-		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_svmtool \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/svmtool.fish
-	for m in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
-	for m in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(if $(LDCONFIG),$(LDCONFIG))
 
+# The packages are built in a copy of the sources under $(B)/deb, where the
+# .deb files land: the work tree stays as it was.
+DEB_DIR := $(B)/deb
+DEB_SRC := $(DEB_DIR)/svmtool-$(VERSION)
 deb:
-	dpkg-buildpackage -us -uc -b
+	$(Q)test/deps.sh install --deb dpkg-dev
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	cp -r Makefile README.md cmd completions debian lib man test $(DEB_SRC)/
+	$(MAKE) --no-print-directory -C $(DEB_SRC) B=. clean
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+# The packages built, checked by lintian (no error, no warning) and by their
+# autopkgtests (debian/tests) with autopkgtest's null runner: it installs
+# the packages on this machine, so this is for CI and throwaway machines.
+check-deb: deb
+	$(Q)test/deps.sh install lintian autopkgtest
+	lintian --fail-on error,warning $(DEB_DIR)/*.changes
+	autopkgtest $$(ls $(DEB_DIR)/*.deb | grep -v -- -dbgsym_) $(DEB_SRC)/ -- null
 
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
-	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus
+	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus \
+		$(B)/test-results $(B)/deb

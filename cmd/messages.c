@@ -21,7 +21,8 @@ void cli_set_origin(const char *file, unsigned long line)
 
 /* One line on stderr; control characters a user typed are shown as '?',
  * so a message is one line and never drives the terminal. */
-static void vwarn(const char *fmt, va_list ap)
+static void __attribute__((format(printf, 1, 0)))
+vwarn(const char *fmt, va_list ap)
 {
 	char msg[1024];
 

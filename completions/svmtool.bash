@@ -5,6 +5,9 @@
 # (from `svmtool list -rn -o NAME`, with the -R/--root and --shm-dir already
 # on the command line).  Needs nothing from the bash-completion package.
 
+# A new command or option goes into the lists below and into the zsh and
+# fish scripts beside this one: test/cli/completion*.bats check all three,
+# in the real shells, against `svmtool --help` and each command's --help.
 _svmtool_commands='create map list scan unmap recover shell help'
 _svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN'
 
@@ -148,7 +151,9 @@ _svmtool()
 			mapfile -t vals < <(compgen -g -- "$val") ;;
 		list:-o | list:--output)
 			# A comma-separated list, maybe after a '+': complete the last
-			# column, keep the rest, skip columns already chosen.
+			# column, keep the rest, skip columns already chosen.  No
+			# space after it: the list may go on with a comma.
+			compopt -o nospace 2>/dev/null
 			local head='' last=$val c
 			[[ $val == *,* ]] && head=${val%,*}, last=${val##*,}
 			[[ -z $head && $last == +* ]] && head=+ last=${last#+}

@@ -94,6 +94,11 @@ end
 
 complete -c svmtool -f
 
+# A new command or option goes into the complete lines below and into the
+# bash and zsh scripts beside this one: test/cli/completion*.bats check all
+# three, in the real shells, against `svmtool --help` and each command's
+# --help.
+
 # Global options and commands.
 set -l g '__svmtool_needs_command'
 complete -c svmtool -n $g -s R -l root -x -a '(__svmtool_roots)' -d 'Namespace to work in'

@@ -81,6 +81,7 @@ static int check_names(const char *const *names, size_t nnames, bool **seen)
 {
 	size_t i;
 
+	*seen = NULL;
 	for (i = 0; i < nnames; i++)
 		if (svmt_name_check(names[i]))
 			return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
