@@ -128,40 +128,30 @@ static int get_args(struct create_args *a, struct arg_str *size,
 /* The region exists with another size: say both. */
 static int report_size_clash(svmt_ns *ns, const struct create_args *a)
 {
-	struct svmt_region_info *ri;
-	const struct svmt_region_info *r;
-	size_t n;
+	struct svmt_region_info *r;
 	char buf[32];
-	int err = svmt_list(ns, &ri, &n);
 
-	if (err < 0)
+	if (svmt_region_stat(ns, a->name, &r) < 0)
 		return cli_fail(SVMT_ESIZE, "create", a->name);
-	r = cli_find_info(ri, n, a->name);
-	if (r)
-		cli_warn("cannot create '%s': region exists with size %s, not %s",
-			 a->name, cli_size_str(r->data_size, 0, buf, sizeof(buf)),
-			 a->size_arg);
-	else
-		cli_fail(SVMT_ESIZE, "create", a->name);
-	svmt_list_free(ri, n);
+	cli_warn("cannot create '%s': region exists with size %s, not %s",
+		 a->name, cli_size_str(r->data_size, 0, buf, sizeof(buf)),
+		 a->size_arg);
+	svmt_region_info_free(r);
 	return CLI_EXIT_FAIL;
 }
 
 /* Print what exists now under the name. */
 static int print_created(svmt_ns *ns, const char *name)
 {
-	struct svmt_region_info *ri;
-	const struct svmt_region_info *r;
-	size_t n;
-	int err = svmt_list(ns, &ri, &n);
+	struct svmt_region_info *r;
+	int err = svmt_region_stat(ns, name, &r);
 
+	if (err == -ENOENT) /* removed already */
+		return cli_not_found("list", name);
 	if (err < 0)
 		return cli_fail(err, "list", name);
-	r = cli_find_info(ri, n, name);
-	err = r ? cli_print_region_line(r) : 0;
-	svmt_list_free(ri, n);
-	if (!r) /* removed already */
-		return cli_not_found("list", name);
+	err = cli_print_region_line(r);
+	svmt_region_info_free(r);
 	return err < 0 ? cli_fail(err, "list", name) : CLI_EXIT_OK;
 }
 
@@ -196,7 +186,7 @@ static int do_create(struct create_args *a)
 	/* Check the size against the span before making a new namespace. */
 	a->nso.flags &= ~(unsigned)SVMT_NS_CREATE;
 	err = svmt_ns_open(&a->nso, &ns);
-	if (err == -ENOENT) {
+	if (err == SVMT_ENONS) {
 		span = a->nso.span ? a->nso.span : SVMT_DEFAULT_SPAN;
 		if (a->ro.size >= span)
 			return span_error(a, span);

@@ -64,6 +64,7 @@ int cli_exit_code(int err)
 	case SVMT_ENAME:
 		return CLI_EXIT_USAGE;
 	case -ENOENT:
+	case SVMT_ENONS:
 		return CLI_EXIT_NOTFOUND;
 	case -EACCES:
 	case -EPERM:
@@ -123,7 +124,8 @@ int cli_fail_detail(int err, const char *verb, const char *what,
 	cli_strerror(err, reason, sizeof(reason));
 	/* A clash, or something missing, is best said by the details alone
 	 * ("shm directory '/x' does not exist" is not "no such region"). */
-	if ((err == SVMT_ECLASH || err == -ENOENT || strstr(detail, reason)) &&
+	if ((err == SVMT_ECLASH || err == -ENOENT || err == SVMT_ENONS ||
+	     err == SVMT_EFEATURE || strstr(detail, reason)) &&
 	    detail[0] && !restates(detail, reason, cli_bare_name(what)))
 		cli_warn("cannot %s '%s': %s", verb, what, detail);
 	else if (detail[0] && !restates(detail, reason, cli_bare_name(what)))
@@ -371,25 +373,12 @@ void cli_ns_opts(struct svmt_ns_opts *o, unsigned flags)
 
 int cli_no_namespace(int err)
 {
-	const char *dir = cli.shm_dir ? cli.shm_dir : SVMT_DEFAULT_SHM_DIR;
-	struct stat st;
-
-	return err == -ENOENT && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	return err == SVMT_ENONS;
 }
 
 const char *cli_root_name(void)
 {
 	return cli.root ? cli_bare_name(cli.root) : SVMT_DEFAULT_ROOT;
-}
-
-const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
-					     size_t n, const char *name)
-{
-	name = cli_bare_name(name);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ri[i].name, name))
-			return &ri[i];
-	return NULL;
 }
 
 int cli_print_region_line(const struct svmt_region_info *ri)
@@ -445,11 +434,11 @@ static void on_event(const struct svmt_event *ev, void *arg)
 static int run_check(const char *cmd, char const *const *names, int nnames,
 		     int dry_run, unsigned flags, cli_check_fn fn)
 {
-	struct svmt_region_info *ri = NULL;
+	svmt_region_list *ri = NULL;
 	struct svmt_ns_opts nso;
 	struct check_state st = { 0, 0, 0 };
 	const char **found = NULL;
-	size_t n = 0, nfound = 0;
+	size_t nfound = 0;
 	char verb[32];
 	svmt_ns *ns;
 	int err, ret = CLI_EXIT_OK;
@@ -471,7 +460,7 @@ static int run_check(const char *cmd, char const *const *names, int nnames,
 		return cli_fail(err, verb, cli_root_name());
 	/* Check only the named regions that exist; report the others. */
 	if (nnames) {
-		err = svmt_list(ns, &ri, &n);
+		err = svmt_list(ns, &ri);
 		found = calloc((size_t)nnames, sizeof(*found));
 		if (err < 0 || !found) {
 			ret = cli_fail(err < 0 ? err : -ENOMEM, verb,
@@ -479,7 +468,7 @@ static int run_check(const char *cmd, char const *const *names, int nnames,
 			goto out;
 		}
 		for (int i = 0; i < nnames; i++)
-			if (cli_find_info(ri, n, names[i]))
+			if (svmt_list_find(ri, names[i]))
 				found[nfound++] = cli_bare_name(names[i]);
 	}
 	if (!nnames || nfound) {
@@ -490,7 +479,7 @@ static int run_check(const char *cmd, char const *const *names, int nnames,
 			ret = cli_fail(err, verb, cli_root_name());
 	}
 	for (int i = 0; i < nnames; i++)
-		if (!cli_find_info(ri, n, names[i])) {
+		if (!svmt_list_find(ri, names[i])) {
 			err = cli_not_found(cmd, names[i]);
 			if (ret == CLI_EXIT_OK)
 				ret = err;
@@ -504,7 +493,7 @@ static int run_check(const char *cmd, char const *const *names, int nnames,
 	}
 out:
 	free(found);
-	svmt_list_free(ri, n);
+	svmt_list_free(ri);
 	svmt_ns_close(ns);
 	return ret;
 }

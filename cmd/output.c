@@ -44,7 +44,7 @@ static const struct {
 	[COL_LOCK] = { "LOCK", 6, 0, SCOLS_JSON_STRING,
 		       "free, or PID(tag) of the holder, PID(dead)" },
 	[COL_STATE] = { "STATE", 6, 0, SCOLS_JSON_STRING,
-			"ready, init, corrupt, missing or orphan" },
+			"ready, init, corrupt, missing, orphan or newer" },
 	[COL_FLAGS] = { "FLAGS", 6, 0, SCOLS_JSON_STRING,
 			"persistent, heap, file" },
 	[COL_PERMS] = { "PERMS", 9, 0, SCOLS_JSON_STRING, "permissions" },
@@ -120,6 +120,7 @@ static const char *state_name(int state)
 	case SVMT_STATE_CORRUPT: return "corrupt";
 	case SVMT_STATE_MISSING: return "missing";
 	case SVMT_STATE_ORPHAN: return "orphan";
+	case SVMT_STATE_NEWER: return "newer";
 	default: return "unknown";
 	}
 }
@@ -190,18 +191,19 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		for (uint32_t i = 0; i < ri->nclients && off < len; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%s%d",
 						i ? sep : "",
-						(int)ri->clients[i].pid);
+						(int)ri->clients[i]->pid);
 		break;
 	case COL_LOCK:
-		if (noobj || ri->state == SVMT_STATE_CORRUPT)
+		if (noobj || ri->state == SVMT_STATE_CORRUPT ||
+		    ri->state == SVMT_STATE_NEWER)
 			break;
-		if (!ri->lock.owner)
+		if (!ri->lock->owner)
 			snprintf(buf, len, "free");
-		else if (!ri->lock.owner_alive)
-			snprintf(buf, len, "%d(dead)", (int)ri->lock.owner);
+		else if (!ri->lock->owner_alive)
+			snprintf(buf, len, "%d(dead)", (int)ri->lock->owner);
 		else
-			snprintf(buf, len, "%d(%s)", (int)ri->lock.owner,
-				 ri->lock.tag_name);
+			snprintf(buf, len, "%d(%s)", (int)ri->lock->owner,
+				 ri->lock->tag_name);
 		break;
 	case COL_STATE:
 		snprintf(buf, len, "%s", state_name(ri->state));
@@ -291,7 +293,7 @@ static int print_table(struct libscols_table *tb, int json)
 	return 0;
 }
 
-int cli_print_regions(const struct svmt_region_info *ri, size_t n,
+int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo)
 {
 	enum col_id ids[64];
@@ -335,7 +337,7 @@ int cli_print_regions(const struct svmt_region_info *ri, size_t n,
 		if (!ln)
 			goto oom;
 		for (int c = 0; c < ncols; c++) {
-			cell(&ri[i], ids[c], lo, buf, sizeof(buf));
+			cell(ri[i], ids[c], lo, buf, sizeof(buf));
 			if (scols_line_set_data(ln, (size_t)c, buf) < 0)
 				goto oom;
 		}

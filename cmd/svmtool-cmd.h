@@ -124,8 +124,8 @@ const char *cli_bare_name(const char *name);
 void cli_ns_opts(struct svmt_ns_opts *o, unsigned flags);
 
 /*
- * Does @err from svmt_ns_open() mean that the namespace does not exist (and
- * the shm directory does)?  Then there is nothing to list or check.
+ * Does @err from svmt_ns_open() mean that the namespace does not exist?
+ * Then there is nothing to list or check.
  */
 int cli_no_namespace(int err);
 
@@ -140,10 +140,6 @@ const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len);
  * first line of svmt_format_region().  Returns 0 or a negative error code.
  */
 int cli_print_region_line(const struct svmt_region_info *ri);
-
-/* Find @name (leading '/' ignored) in a svmt_list() result, or NULL. */
-const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
-					     size_t n, const char *name);
 
 /* Print one scan/recover event on stdout. */
 void cli_print_event(const struct svmt_event *ev);
@@ -180,7 +176,7 @@ struct list_opts {
  * Print @n regions as a table (or JSON, raw, export) as @lo says.
  * Returns 0, or 2 after reporting an unknown column, or 1.
  */
-int cli_print_regions(const struct svmt_region_info *ri, size_t n,
+int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo);
 
 /* Write the help text for the list columns. */

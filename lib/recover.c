@@ -28,6 +28,7 @@ emit(const struct emitter *em, int kind, const char *region, pid_t pid,
 {
 	char detail[256];
 	struct svmt_event ev = {
+		.struct_size = sizeof(ev),
 		.kind = kind, .region = region, .pid = pid, .start_time = start,
 		.fixed = fixed, .error = error, .detail = detail,
 	};
@@ -46,6 +47,7 @@ static void emit_space(const struct emitter *em, int kind,
 {
 	char detail[160];
 	struct svmt_event ev = {
+		.struct_size = sizeof(ev),
 		.kind = kind, .region = "", .addr = x->start, .len = x->len,
 		.fixed = fixed, .error = error, .detail = detail,
 	};
@@ -132,7 +134,7 @@ static int map_header(struct svmt_ns *ns, const char *name,
 
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, hdr);
+	rc = svmt_rhdr_read(ns, fd, &st, name, true, hdr);
 	if (!rc) {
 		p = mmap(NULL, hdr->data_off, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, 0);
@@ -145,17 +147,30 @@ static int map_header(struct svmt_ns *ns, const char *name,
 	return rc;
 }
 
+/* What the read-only view found wrong with an object (dry runs). */
+static void emit_info_corrupt(const struct emitter *em,
+			      const struct svmt_region_info *ri)
+{
+	if (ri->state == SVMT_STATE_NEWER)
+		emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+		     "%s", ri->detail);
+	else
+		emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+		     "corrupt object: %s", ri->detail);
+}
+
 static void emit_corrupt(const struct emitter *em, const char *name, int rc)
 {
-	emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "corrupt object left "
-	     "alone: %s", svmt_errdetail()[0] ? svmt_errdetail()
-					     : svmt_strerror(rc));
+	emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "%s left alone: %s",
+	     rc == SVMT_EFEATURE ? "object" : "corrupt object",
+	     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
 }
 
 static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		     unsigned flags, const struct emitter *em)
 {
 	struct svmt_rhdr hdr, *h;
+	struct svmt_rctx ctx;
 	uint32_t left;
 	bool persistent, destroyed;
 	pid_t rec;
@@ -167,19 +182,19 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		emit_corrupt(em, name, rc);
 		return;
 	}
+	ctx = svmt_rctx_of(h, &hdr);
 	rc = svmt_lock_acquire(&h->meta, SVMT_TAG_SCAN, ns->timeout_ms,
-			       svmt_region_repair,
-			       &(struct svmt_rctx){ h, hdr.max_clients }, &rec);
+			       svmt_region_repair, &ctx, &rec);
 	if (!rc) {
 		if (rec)
 			emit_lock(em, name, rec, 1);
-		svmt_clients_purge(h, hdr.max_clients, em->fn, em->arg, name);
+		svmt_clients_purge(&ctx, em->fn, em->arg, name);
 		left = h->nclients;
 		persistent = hdr.flags & SVMT_RF_PERSISTENT;
 		svmt_lock_release(&h->meta);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) && !persistent && !left &&
-		    !svmt_region_destroy_unused(ns, name, gen, h,
-						hdr.max_clients, &destroyed) &&
+		    !svmt_region_destroy_unused(ns, name, gen, &ctx,
+						&destroyed) &&
 		    destroyed)
 			emit(em, SVMT_EV_DESTROYED, name, 0, 0, 1, 0,
 			     "destroyed: no clients left");
@@ -194,37 +209,37 @@ static int scan_dry(struct svmt_ns *ns, const char *const *names,
 		    size_t nnames, unsigned flags, const struct emitter *em,
 		    bool *seen)
 {
-	struct svmt_region_info *v;
-	size_t n, i;
+	svmt_region_list *v;
+	size_t i;
 	uint32_t c;
-	int rc = svmt_list(ns, &v, &n);
+	int rc = svmt_list(ns, &v);
 
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
-		const struct svmt_region_info *ri = &v[i];
+	for (i = 0; i < svmt_list_count(v); i++) {
+		const struct svmt_region_info *ri = svmt_list_get(v, i);
 
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
-		if (ri->state == SVMT_STATE_CORRUPT && ri->in_directory) {
-			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
-			     "corrupt object: %s", ri->detail);
+		if ((ri->state == SVMT_STATE_CORRUPT ||
+		     ri->state == SVMT_STATE_NEWER) && ri->in_directory) {
+			emit_info_corrupt(em, ri);
 			continue;
 		}
 		if (ri->state != SVMT_STATE_READY)
 			continue;
 		for (c = 0; c < ri->nclients; c++)
-			if (!ri->clients[c].alive)
+			if (!ri->clients[c]->alive)
 				emit(em, SVMT_EV_GHOST, ri->name,
-				     ri->clients[c].pid, ri->clients[c].start_time,
-				     0, 0, "dead client %d",
-				     (int)ri->clients[c].pid);
+				     ri->clients[c]->pid,
+				     ri->clients[c]->start_time, 0, 0,
+				     "dead client %d", (int)ri->clients[c]->pid);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) &&
 		    !(ri->flags & SVMT_RF_PERSISTENT) && ri->nclients == ri->nghosts)
 			emit(em, SVMT_EV_DESTROYED, ri->name, 0, 0, 0, 0,
 			     "would be destroyed: no live clients");
 	}
-	svmt_list_free(v, n);
+	svmt_list_free(v);
 	return 0;
 }
 
@@ -311,11 +326,11 @@ out:
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
-	struct svmt_region_info *v;
+	svmt_region_list *v;
 	struct svmt_root *copy;
 	struct svmt_extent bad;
 	struct svmt_dir d;
-	size_t n, i;
+	size_t i;
 	int kind, rc = svmt_root_snapshot(ns, &copy);
 
 	if (rc)
@@ -332,11 +347,11 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 	if (kind)
 		emit_space(em, kind, &bad, 0, 0);
 	free(copy);
-	rc = svmt_list(ns, &v, &n);
+	rc = svmt_list(ns, &v);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
-		const struct svmt_region_info *ri = &v[i];
+	for (i = 0; i < svmt_list_count(v); i++) {
+		const struct svmt_region_info *ri = svmt_list_get(v, i);
 
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
@@ -357,16 +372,16 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 			     "object not in the directory");
 			break;
 		case SVMT_STATE_CORRUPT:
-			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
-			     "corrupt object: %s", ri->detail);
+		case SVMT_STATE_NEWER:
+			emit_info_corrupt(em, ri);
 			break;
 		default:
-			if (ri->lock.owner && !ri->lock.owner_alive)
-				emit_lock(em, ri->name, ri->lock.owner, 0);
+			if (ri->lock->owner && !ri->lock->owner_alive)
+				emit_lock(em, ri->name, ri->lock->owner, 0);
 			break;
 		}
 	}
-	svmt_list_free(v, n);
+	svmt_list_free(v);
 	return 0;
 }
 
@@ -450,7 +465,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
 		     "finished an interrupted removal");
 	} else {
-		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
+		struct svmt_rctx rc_ctx = svmt_rctx_of(h, &hdr);
 
 		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
 		recover_lock(ns, ref->name, &h->lock, NULL, em);
@@ -470,7 +485,7 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 
 	if (fd == -ENOENT)
 		return;
-	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	rc = fd < 0 ? fd : svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
 	if (fd >= 0)
 		close(fd);
 	if (rc) {

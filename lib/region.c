@@ -21,70 +21,25 @@
 #include <time.h>
 #include <unistd.h>
 
-void svmt_region_opts_init(struct svmt_region_opts *o)
+void svmt_region_opts_init_size(struct svmt_region_opts *o, size_t size)
 {
-	memset(o, 0, sizeof(*o));
-	o->mode = 0600;
-	o->owner = (uid_t)-1;
-	o->group = (gid_t)-1;
-}
+	struct svmt_region_opts d;
 
-uint64_t svmt_rhdr_data_off(uint32_t max_clients)
-{
-	return svmt_page_up(SVMT_CLIENTS_OFF +
-			    (uint64_t)max_clients * sizeof(struct svmt_ident));
-}
-
-int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
-		       uint64_t file_size, const char *root, const char *name)
-{
-	if (avail < sizeof(*h) || file_size < sizeof(*h))
-		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
-				 "(%" PRIu64 " bytes)", file_size);
-	if (memcmp(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic)))
-		return svmt_fail(SVMT_ECORRUPT, "bad magic");
-	if (h->version != SVMT_LAYOUT_VERSION)
-		return svmt_fail(SVMT_EVERSION, "layout version %u, expected %u",
-				 h->version, SVMT_LAYOUT_VERSION);
-	if (h->hdr_size != sizeof(*h) || h->clients_off != SVMT_CLIENTS_OFF)
-		return svmt_fail(SVMT_ECORRUPT, "bad header size");
-	if (h->max_clients == 0 || h->max_clients > SVMT_MAX_CLIENTS ||
-	    h->data_off != svmt_rhdr_data_off(h->max_clients) ||
-	    h->nclients > h->max_clients)
-		return svmt_fail(SVMT_ECORRUPT, "bad client table");
-	if (h->data_size == 0 || h->data_size & (SVMT_PAGE - 1) ||
-	    h->data_size >= SVMT_ADDR_LIMIT ||
-	    h->size != h->data_off + h->data_size)
-		return svmt_fail(SVMT_ECORRUPT, "bad data size");
-	if (h->size != file_size)
-		return svmt_fail(SVMT_ECORRUPT, "size 0x%" PRIx64 " recorded, "
-				 "file has 0x%" PRIx64, h->size, file_size);
-	if (!h->base || h->base & (SVMT_PAGE - 1) ||
-	    h->base >= SVMT_ADDR_LIMIT || h->size > SVMT_ADDR_LIMIT - h->base)
-		return svmt_fail(SVMT_ECORRUPT, "bad base 0x%" PRIx64, h->base);
-	if (!memchr(h->root, '\0', sizeof(h->root)) ||
-	    !memchr(h->name, '\0', sizeof(h->name)) ||
-	    (root && strcmp(h->root, root)) || (name && strcmp(h->name, name)))
-		return svmt_fail(SVMT_ECORRUPT, "object names another region");
-	return 0;
-}
-
-int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
-		   const char *name, struct svmt_rhdr *h)
-{
-	ssize_t n = pread(fd, h, sizeof(*h), 0);
-
-	if (n < 0)
-		return -errno;
-	return svmt_rhdr_validate(h, (uint64_t)n, (uint64_t)st->st_size, root,
-				  name);
+	memset(&d, 0, sizeof(d));
+	d.mode = 0600;
+	d.owner = (uid_t)-1;
+	d.group = (gid_t)-1;
+	/* A newer caller's fields past ours stay zero: their defaults. */
+	memset(o, 0, size);
+	memcpy(o, &d, size < sizeof(d) ? size : sizeof(d));
+	o->struct_size = (uint32_t)size;
 }
 
 int svmt_region_repair(void *rctx)
 {
 	struct svmt_rctx *c = rctx;
 	struct svmt_ident *cl = (struct svmt_ident *)((char *)c->h +
-						      SVMT_CLIENTS_OFF);
+						      c->clients_off);
 	uint32_t i, j, k = 0, n = c->h->nclients;
 
 	if (n > c->max_clients)
@@ -103,13 +58,13 @@ int svmt_region_repair(void *rctx)
 	return 0;
 }
 
-static int rlock(struct svmt_rhdr *h, uint32_t max, uint32_t tag, int timeout,
+static int rlock(const struct svmt_rctx *c, uint32_t tag, int timeout,
 		 pid_t *recovered)
 {
-	struct svmt_rctx c = { h, max };
+	struct svmt_rctx ctx = *c;
 
-	return svmt_lock_acquire(&h->meta, tag, timeout, svmt_region_repair, &c,
-				 recovered);
+	return svmt_lock_acquire(&c->h->meta, tag, timeout, svmt_region_repair,
+				 &ctx, recovered);
 }
 
 void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
@@ -144,18 +99,19 @@ static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
 }
 
 /* An opener that asks for a size (0: any) must get that size. */
-static int size_check(const char *name, uint64_t have, uint64_t want)
+static int size_check(const struct svmt_ns *ns, const char *name,
+		      uint64_t have, uint64_t want)
 {
-	if (!want || svmt_page_up(want) == have)
+	if (!want || svmt_page_up(want, ns->g.page) == have)
 		return 0;
 	return svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64 " bytes, not %"
-			 PRIu64, name, have, svmt_page_up(want));
+			 PRIu64, name, have, svmt_page_up(want, ns->g.page));
 }
 
 /* What a creation claimed in the directory. */
 struct claim {
 	uint64_t base, size, gen, data_off, data_size;
-	uint32_t max_clients;
+	uint32_t max_clients, clients_off;
 };
 
 /*
@@ -221,6 +177,7 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 	r->data_size = c->data_size;
 	r->generation = c->gen;
 	r->max_clients = c->max_clients;
+	r->clients_off = c->clients_off;
 	r->persistent = persistent;
 	r->next = ns->regions;
 	ns->regions = r;
@@ -273,7 +230,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	h->size = c->size;
 	h->data_off = c->data_off;
 	h->data_size = c->data_size;
-	h->clients_off = SVMT_CLIENTS_OFF;
+	h->clients_off = c->clients_off;
 	h->max_clients = c->max_clients;
 	h->user_ctx = o->user_ctx;
 	h->creator_uid = (uint32_t)geteuid();
@@ -285,8 +242,11 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	rc = svmt_lock_init(&h->meta);
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);
-	if (!rc && out)
-		rc = svmt_clients_add(h, c->max_clients, svmt_self());
+	if (!rc && out) {
+		struct svmt_rctx ctx = { h, c->max_clients, c->clients_off };
+
+		rc = svmt_clients_add(&ctx, svmt_self());
+	}
 	if (!rc && o->init && o->init((char *)h + c->data_off, c->data_size,
 				      o->init_arg))
 		rc = svmt_fail(SVMT_EINITFN, "init callback of '%s' failed",
@@ -349,6 +309,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 			 struct svmt_region **out)
 {
 	struct svmt_rhdr hdr, *h;
+	struct svmt_rctx ctx;
 	struct claim c;
 	struct stat st;
 	void *p;
@@ -360,7 +321,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 				 "run recover", name);
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	rc = svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
 	if (!rc && hdr.generation != seen->generation)
 		rc = -EAGAIN; /* replaced since we looked */
 	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
@@ -373,7 +334,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		rc = svmt_fail(-ENOENT, "region '%s' was being removed; run "
 			       "recover", name);
 	if (!rc && o)
-		rc = size_check(name, hdr.data_size, o->size);
+		rc = size_check(ns, name, hdr.data_size, o->size);
 	if (!rc && !out) {
 		close(fd);
 		return 0;
@@ -393,15 +354,17 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	h = p;
 	/* Geometry is taken from the validated copy, never re-read. */
 	c = (struct claim){ hdr.base, hdr.size, hdr.generation, hdr.data_off,
-			    hdr.data_size, hdr.max_clients };
-	rc = rlock(h, c.max_clients, SVMT_TAG_OPEN, ns->timeout_ms, NULL);
+			    hdr.data_size, hdr.max_clients,
+			    (uint32_t)hdr.clients_off };
+	ctx = svmt_rctx_of(h, &hdr);
+	rc = rlock(&ctx, SVMT_TAG_OPEN, ns->timeout_ms, NULL);
 	if (rc)
 		goto fail;
 	if (atomic_load_explicit(&h->state, memory_order_acquire) != SVMT_RS_READY ||
 	    h->generation != c.gen)
 		rc = -EAGAIN;
 	else
-		rc = svmt_clients_add(h, c.max_clients, svmt_self());
+		rc = svmt_clients_add(&ctx, svmt_self());
 	svmt_lock_release(&h->meta);
 	if (rc)
 		goto fail;
@@ -434,8 +397,9 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		if (o->init && !out)
 			return svmt_fail(-EINVAL, "init needs an attached region");
 		c.max_clients = max_clients;
-		c.data_off = svmt_rhdr_data_off(max_clients);
-		c.data_size = svmt_page_up(o->size);
+		c.clients_off = SVMT_CLIENTS_OFF;
+		c.data_off = svmt_rhdr_data_off(max_clients, ns->g.page);
+		c.data_size = svmt_page_up(o->size, ns->g.page);
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
 			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
@@ -519,9 +483,9 @@ static int region_open(struct svmt_ns *ns, const char *name,
 }
 
 int svmt_region_open(svmt_ns *ns, const char *name,
-		     const struct svmt_region_opts *o, svmt_region **out)
+		     const struct svmt_region_opts *caller, svmt_region **out)
 {
-	struct svmt_region_opts dflt;
+	struct svmt_region_opts opts, *o = &opts;
 	char nm[SVMT_NAME_MAX + 1];
 	struct svmt_region *r;
 	int rc;
@@ -529,10 +493,11 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	svmt_clear_detail();
 	if (out)
 		*out = NULL;
-	if (!o) {
-		svmt_region_opts_init(&dflt);
-		o = &dflt;
-	}
+	if (!caller)
+		svmt_region_opts_init(o);
+	else if ((rc = svmt_struct_in(o, sizeof(*o), caller,
+				      caller->struct_size)))
+		return rc;
 	if (svmt_name_norm(name, nm))
 		return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
 				 name ? name : "(null)");
@@ -553,7 +518,7 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 		   (o->flags & SVMT_REGION_CREATE)) {
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
 	} else {
-		rc = size_check(nm, r->data_size, o->size);
+		rc = size_check(ns, nm, r->data_size, o->size);
 		if (!rc) { /* open here already: one more reference */
 			r->refs++;
 			*out = r;
@@ -564,9 +529,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 }
 
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
-			       uint64_t gen, struct svmt_rhdr *h, uint32_t max,
+			       uint64_t gen, const struct svmt_rctx *c,
 			       bool *destroyed)
 {
+	struct svmt_rhdr *h = c->h;
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_dirent *e;
 	int rc;
@@ -579,10 +545,10 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 	if (!e || e->generation != gen ||
 	    atomic_load_explicit(&e->state, memory_order_acquire) != SVMT_ENT_READY)
 		goto out;
-	rc = rlock(h, max, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	rc = rlock(c, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
 		goto out;
-	if (svmt_clients_live(h, max, NULL) == 0 &&
+	if (svmt_clients_live(c, NULL) == 0 &&
 	    atomic_load_explicit(&h->state, memory_order_acquire) == SVMT_RS_READY) {
 		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
 				      memory_order_release);
@@ -599,6 +565,7 @@ out:
 static int region_detach(struct svmt_region *r)
 {
 	struct svmt_ns *ns = r->ns;
+	struct svmt_rctx c = { r->h, r->max_clients, r->clients_off };
 	uint32_t left;
 	bool destroyed;
 	int rc = 0;
@@ -611,15 +578,14 @@ static int region_detach(struct svmt_region *r)
 	/* Never unmap a lock we hold: the kernel's robust list would break.
 	 * (Only the holding thread can release it; svmt_region_unlock checks.) */
 	svmt_region_unlock(r);
-	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
+	rc = rlock(&c, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
-		svmt_clients_del(r->h, r->max_clients, svmt_self());
+		svmt_clients_del(&c, svmt_self());
 		left = r->h->nclients;
 		svmt_lock_release(&r->h->meta);
 		if (!r->persistent && left == 0)
 			rc = svmt_region_destroy_unused(ns, r->name,
-							r->generation, r->h,
-							r->max_clients,
+							r->generation, &c,
 							&destroyed);
 	}
 	svmt_space_unmap(r->base, r->size);
@@ -740,6 +706,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	bool force = flags & SVMT_REMOVE_FORCE;
 	struct svmt_rhdr hdr, *h = MAP_FAILED;
 	struct svmt_dirent *e;
+	struct svmt_rctx ctx;
 	struct stat st;
 	uint32_t live;
 	pid_t first = 0;
@@ -781,7 +748,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	fd = svmt_obj_open(ns, nm, O_RDWR, (uid_t)e->owner_uid, &st);
 	if (fd == -ENOENT)
 		goto drop; /* the object is gone already */
-	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, nm, &hdr);
+	rc = fd < 0 ? fd : svmt_rhdr_read(ns, fd, &st, nm, true, &hdr);
 	if (!rc && (hdr.base != e->base || hdr.size != e->size))
 		rc = svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
 			       "directory");
@@ -795,10 +762,11 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		rc = -errno;
 		goto out;
 	}
-	rc = rlock(h, hdr.max_clients, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	ctx = svmt_rctx_of(h, &hdr);
+	rc = rlock(&ctx, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
 		goto out;
-	live = svmt_clients_live(h, hdr.max_clients, &first);
+	live = svmt_clients_live(&ctx, &first);
 	if (live && !force) {
 		svmt_lock_release(&h->meta);
 		rc = svmt_fail(-EBUSY, "%u live client%s (pid %d)", live,

@@ -200,9 +200,9 @@ static void bench_reserve(void)
 static void bench_list(void)
 {
 	struct svmt_ns_opts o;
-	struct svmt_region_info *v;
+	svmt_region_list *v;
 	svmt_ns *ns;
-	size_t cnt;
+	size_t cnt = 0;
 	long i, n = iters(2000);
 	double t0, lib, raw;
 	char buf[4096];
@@ -214,10 +214,11 @@ static void bench_list(void)
 		die("ns open", rc);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		rc = svmt_list(ns, &v, &cnt);
+		rc = svmt_list(ns, &v);
 		if (rc)
 			die("list", rc);
-		svmt_list_free(v, cnt);
+		cnt = svmt_list_count(v);
+		svmt_list_free(v);
 	}
 	lib = (now_ns() - t0) / (double)n;
 	t0 = now_ns();
