@@ -12,14 +12,16 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-	"svmtool create NAME -s SIZE [-m MODE] [--owner USER] [--group GROUP]\n"
+	"svmtool create NAME -s SIZE [--heap] [-m MODE] [--owner USER] "
+	"[--group GROUP]\n"
 	"                      [--exist-ok] [--base ADDR] [--span SIZE] "
 	"[--capacity N]";
 static const char what[] =
 	"Create a persistent region of SIZE bytes and print its name, base and "
 	"size.\nThe region stays until 'svmtool unmap' removes it.  Sizes are "
 	"decimal or 0x\nhex, with K, M, G, T (or KiB, MiB, GiB, TiB) for powers "
-	"of 1024.  The mode\ndefaults to 0600 less the umask.  --base, --span "
+	"of 1024.  With --heap\nthe data area is a heap for svmt_heap_alloc(3).  "
+	"The mode defaults to 0600\nless the umask.  --base, --span "
 	"and --capacity (and -m and\n--group) also apply to the namespace when "
 	"this creates it.";
 
@@ -225,6 +227,8 @@ int cmd_create(int argc, char **argv)
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_str *size = arg_str1("s", "size", "SIZE",
 					"size of the data area");
+	struct arg_lit *heap = arg_lit0(NULL, "heap",
+					"make the data area a heap");
 	struct arg_str *mode = arg_str0("m", "mode", "MODE",
 					"octal permissions, applied exactly");
 	struct arg_str *owner = arg_str0(NULL, "owner", "USER",
@@ -241,8 +245,8 @@ int cmd_create(int argc, char **argv)
 					    "new namespace: how many regions it holds");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
-	void *table[] = { help, size, mode, owner, group, exist_ok, base, span,
-			  capacity, name, end };
+	void *table[] = { help, size, heap, mode, owner, group, exist_ok, base,
+			  span, capacity, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	struct create_args a;
 	int ret;
@@ -261,6 +265,8 @@ int cmd_create(int argc, char **argv)
 	a.ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT;
 	if (!exist_ok->count)
 		a.ro.flags |= SVMT_REGION_EXCL;
+	if (heap->count)
+		a.ro.flags |= SVMT_REGION_HEAP;
 	ret = get_args(&a, size, mode, owner, group, base, span, capacity);
 	if (ret)
 		goto out;

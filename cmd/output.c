@@ -17,7 +17,8 @@
 enum col_id {
 	COL_NAME, COL_BASE, COL_SIZE, COL_DATA, COL_CLIENTS, COL_GHOSTS,
 	COL_PIDS, COL_LOCK, COL_STATE, COL_FLAGS, COL_PERMS, COL_OWNER,
-	COL_GROUP, COL_CTIME, COL_GEN, NCOLS
+	COL_GROUP, COL_CTIME, COL_GEN, COL_HEAP_SIZE, COL_HEAP_USED,
+	COL_HEAP_FREE, NCOLS
 };
 
 /* Column names and JSON keys (lower case) are a stable interface. */
@@ -54,6 +55,12 @@ static const struct {
 			"creation time (ISO 8601)" },
 	[COL_GEN] = { "GEN", 3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
 		      "generation" },
+	[COL_HEAP_SIZE] = { "HEAP-SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "size of the heap (regions made with --heap)" },
+	[COL_HEAP_USED] = { "HEAP-USED", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "heap bytes in use, its header included" },
+	[COL_HEAP_FREE] = { "HEAP-FREE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "heap bytes free" },
 };
 
 static const enum col_id default_cols[] = {
@@ -66,7 +73,7 @@ void cli_print_columns_help(FILE *fp)
 	fputs("\nColumns (-o NAME,... replaces the default, -o +NAME,... "
 	      "adds):\n", fp);
 	for (int i = 0; i < NCOLS; i++)
-		fprintf(fp, "  %-8s %s\n", cols[i].name, cols[i].help);
+		fprintf(fp, "  %-9s %s\n", cols[i].name, cols[i].help);
 	fputs("Default:", fp);
 	for (size_t i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
 		fprintf(fp, " %s", cols[default_cols[i]].name);
@@ -244,6 +251,15 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		break;
 	case COL_GEN:
 		snprintf(buf, len, "%" PRIu64, ri->generation);
+		break;
+	case COL_HEAP_SIZE:
+	case COL_HEAP_USED:
+	case COL_HEAP_FREE:
+		if (ri->heap_total)
+			cli_size_str(id == COL_HEAP_SIZE ? ri->heap_total
+				     : id == COL_HEAP_USED ? ri->heap_used
+							   : ri->heap_free,
+				     bytes, buf, len);
 		break;
 	case NCOLS:
 		break;

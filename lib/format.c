@@ -103,8 +103,11 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 		ri->user_ctx, ri->generation);
 	if (verbose) {
 		put_flags(f, ri->flags);
-		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64 "\n",
+		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64,
 			ri->data_base, ri->data_size);
+		if (ri->flags & SVMT_RF_HEAP)
+			fprintf(f, " data_heap 0x%016" PRIx64, ri->data_heap);
+		fputc('\n', f);
 	}
 	fprintf(f, "  %u client%s, pids:", ri->nclients,
 		ri->nclients == 1 ? "" : "s");
@@ -117,6 +120,12 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 		fprintf(f, "  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
 			" (%" PRIu64 "k)\n", ri->base, ri->base + ri->size - 1,
 			ri->size >> 10);
+	if (verbose && ri->flags & SVMT_RF_HEAP)
+		fprintf(f, "  heap: total %" PRIu64 ", used %" PRIu64 ", free %"
+			PRIu64 ", largest free %" PRIu64 ", %" PRIu64 " object%s\n",
+			ri->heap_total, ri->heap_used, ri->heap_free,
+			ri->heap_largest_free, ri->heap_objects,
+			ri->heap_objects == 1 ? "" : "s");
 done:
 	if (fclose(f)) {
 		free(buf);

@@ -131,9 +131,11 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 {
 	struct svmt_lock_info *lk = &box_of(ri)->lock;
 	struct svmt_features feat;
+	struct svmt_heap_view hv;
 	struct svmt_rhdr hdr;
 	struct stat st;
 	char *buf = NULL;
+	bool heap = false;
 	int fd, rc;
 
 	{	/* What the file system says, trusted or not. */
@@ -157,6 +159,10 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		else if (pread(fd, buf, hdr.data_off, 0) != (ssize_t)hdr.data_off)
 			rc = svmt_fail(SVMT_ECORRUPT, "region object truncated");
 	}
+	/* A heap it cannot read leaves the region listed, its counts 0. */
+	if (!rc && hdr.flags & SVMT_RF_HEAP)
+		heap = svmt_heap_view_fd(fd, hdr.data_off, hdr.data_size,
+					 &hv) == 0;
 	close(fd);
 	if (rc) {
 		free(buf);
@@ -186,6 +192,16 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	ri->compat = feat.compat;
 	ri->ro_compat = feat.ro_compat;
 	ri->incompat = feat.incompat;
+	if (hdr.flags & SVMT_RF_HEAP) {
+		ri->data_heap = ri->data_base;
+		if (heap) {
+			ri->heap_total = hv.total;
+			ri->heap_used = hv.used;
+			ri->heap_free = hv.free;
+			ri->heap_largest_free = hv.largest_free;
+			ri->heap_objects = hv.objects;
+		}
+	}
 	/* The user's lock; when it is free, whoever holds the bookkeeping. */
 	{
 		const struct svmt_shlock *l = hdr.lock.owner_pid ? &hdr.lock

@@ -133,7 +133,7 @@ const char *svmt_tag_name(uint32_t tag)
 {
 	static const char *const names[] = {
 		"none", "create", "open", "close", "remove", "scan", "recover",
-		"info",
+		"info", "heap",
 	};
 
 	if (tag & SVMT_TAG_USER)

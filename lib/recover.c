@@ -323,6 +323,22 @@ out:
 	return rc;
 }
 
+static void recover_heap(struct svmt_ns *ns, const char *name,
+			 const struct svmt_rhdr *hdr, bool dry,
+			 const struct emitter *em);
+
+/* A dry run's look at the heap of a region the view read whole. */
+static void heap_dry(struct svmt_ns *ns, const struct svmt_region_info *ri,
+		     const struct emitter *em)
+{
+	struct svmt_rhdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.data_off = ri->data_base - ri->base;
+	hdr.data_size = ri->data_size;
+	recover_heap(ns, ri->name, &hdr, true, em);
+}
+
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
@@ -378,6 +394,8 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		default:
 			if (ri->lock->owner && !ri->lock->owner_alive)
 				emit_lock(em, ri->name, ri->lock->owner, 0);
+			if (ri->flags & SVMT_RF_HEAP)
+				heap_dry(ns, ri, em);
 			break;
 		}
 	}
@@ -420,6 +438,85 @@ static void recover_lock(struct svmt_ns *ns, const char *name,
 	if (rec) /* either lock is "the region lock" to the operator */
 		emit_lock(em, name, rec, 1);
 	svmt_lock_release(l);
+}
+
+/*
+ * The heap of region @name (validated header @hdr): take its lock (a dead
+ * owner's is recovered by rebuilding the heap), check every block and
+ * rebuild what disagrees.  With @dry, only read: a dead lock owner and a
+ * header that does not validate are reported.
+ */
+static void recover_heap(struct svmt_ns *ns, const char *name,
+			 const struct svmt_rhdr *hdr, bool dry,
+			 const struct emitter *em)
+{
+	struct svmt_heap_ctx hc;
+	struct svmt_heap_hdr *hh;
+	struct stat st;
+	pid_t rec = 0;
+	int fd = svmt_obj_open(ns, name, dry ? O_RDONLY : O_RDWR,
+			       svmt_dir_owner(ns, ns->r, name), &st), rc;
+	void *p;
+
+	if (fd < 0)
+		return;
+	if (dry) {
+		struct svmt_heap_view v;
+
+		rc = svmt_heap_view_fd(fd, hdr->data_off, hdr->data_size, &v);
+		close(fd);
+		if (rc)
+			emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap: %s",
+			     svmt_errdetail());
+		else if (v.lock_owner && !v.lock_owner_alive)
+			emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, v.lock_owner, 0,
+			     0, 0, "heap lock held by dead pid %d",
+			     (int)v.lock_owner);
+		return;
+	}
+	p = mmap(NULL, hdr->data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)hdr->data_off);
+	close(fd);
+	if (p == MAP_FAILED)
+		return;
+	hh = p;
+	rc = svmt_heap_validate(hh, hdr->data_size);
+	if (rc) {
+		emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap left alone: %s",
+		     svmt_errdetail());
+		goto out;
+	}
+	hc = (struct svmt_heap_ctx){ p, hdr->data_size, hh->arena_off };
+	rc = svmt_lock_acquire(&hh->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
+			       svmt_heap_repair, &hc, &rec);
+	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(&hh->lock)) {
+		emit_reinit(em, name);
+		rc = svmt_lock_acquire(&hh->lock, SVMT_TAG_RECOVER,
+				       ns->timeout_ms, svmt_heap_repair, &hc,
+				       &rec);
+		rec = rec ? rec : -1;
+	}
+	if (rc) {
+		emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap not checked: %s",
+		     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
+		goto out;
+	}
+	if (rec > 0)
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, rec, 0, 1, 0,
+		     "heap lock held by dead pid %d recovered: heap rebuilt",
+		     (int)rec);
+	rc = svmt_heap_check(p, hdr->data_size);
+	if (rc) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", svmt_errdetail());
+		rc = svmt_heap_repair(&hc);
+		emit(em, SVMT_EV_HEAP, name, 0, 0, !rc, rc, "heap %s: %s",
+		     rc ? "damaged, left unusable" : "rebuilt", why);
+	}
+	svmt_lock_release(&hh->lock);
+out:
+	munmap(p, hdr->data_size);
 }
 
 static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
@@ -469,6 +566,8 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 
 		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
 		recover_lock(ns, ref->name, &h->lock, NULL, em);
+		if (hdr.flags & SVMT_RF_HEAP)
+			recover_heap(ns, ref->name, &hdr, false, em);
 	}
 	munmap(h, hdr.data_off);
 }

@@ -159,8 +159,15 @@ static void claim_rollback(struct svmt_ns *ns, const char *name,
 	svmt_ns_unlock(ns);
 }
 
+/* The flags a region records for the creation flags @f. */
+static uint32_t region_rflags(unsigned f)
+{
+	return ((f & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0) |
+	       ((f & SVMT_REGION_HEAP) ? SVMT_RF_HEAP : 0);
+}
+
 static int new_handle(struct svmt_ns *ns, const char *name, void *p,
-		      const struct claim *c, bool persistent,
+		      const struct claim *c, uint32_t rflags,
 		      struct svmt_region **out)
 {
 	struct svmt_region *r = calloc(1, sizeof(*r));
@@ -178,7 +185,16 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 	r->generation = c->gen;
 	r->max_clients = c->max_clients;
 	r->clients_off = c->clients_off;
-	r->persistent = persistent;
+	r->persistent = rflags & SVMT_RF_PERSISTENT;
+	if (rflags & SVMT_RF_HEAP) {
+		const struct svmt_heap_hdr *hh =
+			(const void *)((char *)p + c->data_off);
+
+		r->has_heap = true;
+		/* Geometry copied once, validated: ops never re-read it. */
+		if (!svmt_heap_validate(hh, c->data_size))
+			r->heap_arena = hh->arena_off;
+	}
 	r->next = ns->regions;
 	ns->regions = r;
 	*out = r;
@@ -192,7 +208,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_rhdr *h = MAP_FAILED;
-	uint64_t maplen = out ? c->size : c->data_off;
+	bool heap = o->flags & SVMT_REGION_HEAP;
+	/* Without attaching, the header; the data area too for its heap. */
+	uint64_t maplen = out || heap ? c->size : c->data_off;
 	struct svmt_dirent *e;
 	struct timespec now;
 	char tmpname[SVMT_TMPNAME_MAX];
@@ -224,7 +242,8 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	memcpy(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic));
 	h->version = SVMT_LAYOUT_VERSION;
 	h->hdr_size = sizeof(*h);
-	h->flags = (o->flags & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0;
+	h->flags = region_rflags(o->flags);
+	h->compat = heap ? SVMT_RFEAT_COMPAT_HEAP : 0;
 	h->generation = c->gen;
 	h->base = c->base;
 	h->size = c->size;
@@ -242,6 +261,8 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	rc = svmt_lock_init(&h->meta);
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);
+	if (!rc && heap)
+		rc = svmt_heap_init((char *)h + c->data_off, c->data_size);
 	if (!rc && out) {
 		struct svmt_rctx ctx = { h, c->max_clients, c->clients_off };
 
@@ -285,7 +306,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		munmap(h, maplen);
 		return 0;
 	}
-	rc = new_handle(ns, name, h, c, o->flags & SVMT_REGION_PERSISTENT, out);
+	rc = new_handle(ns, name, h, c, region_rflags(o->flags), out);
 	if (rc) /* keep it consistent: detach as a client */
 		svmt_space_unmap(c->base, c->size);
 	return rc;
@@ -368,7 +389,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	svmt_lock_release(&h->meta);
 	if (rc)
 		goto fail;
-	rc = new_handle(ns, name, h, &c, hdr.flags & SVMT_RF_PERSISTENT, out);
+	rc = new_handle(ns, name, h, &c, hdr.flags, out);
 	if (!rc)
 		return 0;
 fail:
@@ -460,8 +481,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			}
 			e->base = c.base;
 			e->size = c.size;
-			e->flags = (o->flags & SVMT_REGION_PERSISTENT)
-					   ? SVMT_RF_PERSISTENT : 0;
+			e->flags = region_rflags(o->flags);
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
@@ -666,6 +686,19 @@ int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 			       NULL, NULL, &dead);
 	r->lock_recovered = !rc && dead != 0;
 	return rc;
+}
+
+int svmt_region_set_root(svmt_region *r, void *p)
+{
+	__atomic_store_n(&r->h->user_ctx, (uint64_t)(uintptr_t)p,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+void *svmt_region_get_root(const svmt_region *r)
+{
+	return (void *)(uintptr_t)__atomic_load_n(&r->h->user_ctx,
+						  __ATOMIC_ACQUIRE);
 }
 
 int svmt_region_lock_recovered(const svmt_region *r)

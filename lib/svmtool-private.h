@@ -101,6 +101,7 @@ enum svmt_tag {
 	SVMT_TAG_SCAN = 5,
 	SVMT_TAG_RECOVER = 6,
 	SVMT_TAG_INFO = 7,
+	SVMT_TAG_HEAP = 8,
 	SVMT_TAG_USER = 0x80000000u, /* svmt_region_lock(): user tag | this */
 };
 
@@ -374,6 +375,78 @@ int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);
 
+/* ------------------------------------------------------------------ heap */
+
+/*
+ * The heap of a region created with SVMT_REGION_HEAP fills its data area:
+ * this header, then blocks from arena_off to the end.  A block is a 16-byte
+ * header (its size with the ALLOC bit, and the size of the block before
+ * it) and a payload; a free block's payload starts with its list links.
+ * Everything is offsets from the start of the data area.
+ */
+#define SVMT_HEAP_MAGIC "svmtHEAP"
+#define SVMT_HEAP_VERSION 1u
+#define SVMT_HEAP_SMALL_MAX 1024u /* free blocks up to this size: exact bins */
+#define SVMT_HEAP_NSMALL (SVMT_HEAP_SMALL_MAX / 16 + 1)
+#define SVMT_HEAP_NLARGE 64       /* larger ones: one list per power of two */
+
+struct svmt_heap_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t size;           /* bytes of the heap: the data area */
+	uint64_t arena_off;      /* the first block */
+	struct svmt_shlock lock;
+	uint64_t used;           /* bytes in allocated blocks, headers too */
+	uint64_t objects;        /* allocated blocks */
+	uint32_t damaged;        /* a repair found the blocks unwalkable */
+	uint32_t pad;
+	uint64_t small[SVMT_HEAP_NSMALL]; /* list heads: offsets, 0 empty */
+	uint64_t large[SVMT_HEAP_NLARGE];
+	uint64_t reserved[8];
+};
+
+/* Lay a heap out over @size bytes at @base (a new region's data area). */
+int svmt_heap_init(void *base, uint64_t size);
+/* Check the heap header at @base of a @size byte data area. */
+int svmt_heap_validate(const struct svmt_heap_hdr *h, uint64_t size);
+/*
+ * Walk every block of a locked heap: 0 when the blocks tile the arena and
+ * the lists and counters agree with them; SVMT_ECORRUPT otherwise, with
+ * the details.
+ */
+int svmt_heap_check(void *base, uint64_t size);
+/* Rebuild lists and counters from the blocks (the repair of its lock). */
+int svmt_heap_repair(void *heap_ctx);
+struct svmt_heap_ctx {
+	char *base;
+	uint64_t size;
+	uint64_t arena;          /* validated arena_off */
+};
+/* What a read-only view can tell of a heap from its header and lists. */
+struct svmt_heap_view {
+	uint64_t total, used, free, largest_free, objects;
+	pid_t lock_owner;        /* 0: free */
+	int lock_owner_alive;
+};
+/* Fill @v from a heap read with pread from @fd at @data_off. */
+int svmt_heap_view_fd(int fd, uint64_t data_off, uint64_t data_size,
+		      struct svmt_heap_view *v);
+
+/*
+ * Crash points for the tests: when svmt_crash_countdown is armed (> 0),
+ * the point that brings it to 0 kills the process with SIGKILL.  Unarmed,
+ * a point is one predictable branch.
+ */
+extern int svmt_crash_countdown;
+void svmt_crash_now(void);
+#define SVMT_CRASH_POINT()                                                   \
+	do {                                                                 \
+		if (__builtin_expect(svmt_crash_countdown > 0, 0) &&         \
+		    --svmt_crash_countdown == 0)                             \
+			svmt_crash_now();                                    \
+	} while (0)
+
 /* -------------------------------------------------------------- regions */
 
 struct svmt_region {
@@ -388,6 +461,8 @@ struct svmt_region {
 	bool inherited;          /* mapped by the parent before fork() */
 	bool lock_recovered;     /* the last svmt_region_lock() took a dead
 				    owner's lock */
+	bool has_heap;           /* created with a heap */
+	uint64_t heap_arena;     /* its validated arena_off; 0: damaged */
 };
 
 /*

@@ -100,6 +100,9 @@ enum svmt_error {
 	SVMT_EFEATURE = -1013,      /* object made by a newer svmtool: it uses
 				       a feature this version does not know */
 	SVMT_ENONS = -1014,         /* no such namespace */
+	SVMT_ENOHEAP = -1015,       /* the region has no heap */
+	SVMT_EFOREIGN = -1016,      /* pointer is not a block of this heap */
+	SVMT_EDOUBLEFREE = -1017,   /* heap block is free already */
 };
 
 /** Text for an error code (negative errno or SVMT_E*).  Static storage. */
@@ -224,12 +227,14 @@ enum svmt_region_flags {
 					     otherwise the last client out
 					     destroys it */
 	SVMT_REGION_EXACT_MODE = 1u << 3, /* apply mode exactly (no umask) */
+	SVMT_REGION_HEAP = 1u << 4,       /* with CREATE: the data area is a
+					     heap (svmt_heap_alloc()) */
 };
 
 /* Flags recorded in a region (svmt_region_info.flags). */
 enum svmt_region_rflags {
 	SVMT_RF_PERSISTENT = 1u << 0,
-	SVMT_RF_HEAP = 1u << 1,     /* reserved for a data-area heap */
+	SVMT_RF_HEAP = 1u << 1,     /* the data area is a heap */
 	SVMT_RF_FILE = 1u << 2,     /* reserved for a file-backed data area */
 };
 
@@ -334,6 +339,64 @@ SVMT_EXPORT int svmt_region_lock_recovered(const svmt_region *r);
  * when this thread does not hold it. */
 SVMT_EXPORT int svmt_region_unlock(svmt_region *r);
 
+/**
+ * The region's root slot (user_ctx): one pointer-sized value, stored and
+ * loaded atomically, so that a process can publish the address of its
+ * top-level structure and the others find it.  0 or a negative code.
+ */
+SVMT_EXPORT int svmt_region_set_root(svmt_region *r, void *p);
+SVMT_EXPORT void *svmt_region_get_root(const svmt_region *r);
+
+/* --------------------------------------------------------------- heaps */
+
+/*
+ * A region created with SVMT_REGION_HEAP has a heap over its whole data
+ * area, usable by every attached process: blocks are at the same address
+ * everywhere, so pointers to them may be stored in the region.  The heap
+ * has its own robust lock (taken through the library's lock wrapper, with
+ * the namespace timeout); a process killed in the middle of an operation
+ * leaves a heap the next caller repairs, never one that hands out memory
+ * twice.  Functions take an attached region and return 0 or a negative
+ * code: SVMT_ENOHEAP (no heap), -ENOMEM (exhausted), SVMT_EFOREIGN (a
+ * pointer this heap did not give), SVMT_EDOUBLEFREE, SVMT_ECORRUPT (a
+ * damaged heap: run svmt_recover()), -ETIMEDOUT.
+ */
+
+/** Allocate @size bytes, 16-byte aligned, into *out (NULL on failure). */
+SVMT_EXPORT int svmt_heap_alloc(svmt_region *r, size_t size, void **out);
+/** Allocate @n * @size zeroed bytes (overflow: -ENOMEM). */
+SVMT_EXPORT int svmt_heap_calloc(svmt_region *r, size_t n, size_t size,
+				 void **out);
+/** Allocate @size bytes aligned to @align (a power of two up to 1 GiB;
+ * -EINVAL otherwise). */
+SVMT_EXPORT int svmt_heap_alloc_aligned(svmt_region *r, size_t align,
+					size_t size, void **out);
+/**
+ * Resize block @p (NULL: allocate) to @size bytes (0: free it, *out NULL),
+ * in place when it can; the contents are kept up to the smaller size.  On
+ * failure @p is unchanged.
+ */
+SVMT_EXPORT int svmt_heap_realloc(svmt_region *r, void *p, size_t size,
+				  void **out);
+/** Free block @p (NULL: nothing). */
+SVMT_EXPORT int svmt_heap_free(svmt_region *r, void *p);
+
+struct svmt_heap_stats {
+	uint32_t struct_size;  /* bytes filled in */
+	uint64_t total;        /* bytes of the heap (the data area) */
+	uint64_t used;         /* its header and allocated blocks */
+	uint64_t free;         /* total - used */
+	uint64_t largest_free; /* the largest free block, its 16-byte
+				  header included */
+	uint64_t objects;      /* allocated blocks */
+};
+
+/** Describe the heap into @out (at most @size bytes: the macro passes
+ * sizeof(*out)). */
+SVMT_EXPORT int svmt_heap_stats_size(svmt_region *r,
+				     struct svmt_heap_stats *out, size_t size);
+#define svmt_heap_stats(r, out) svmt_heap_stats_size((r), (out), sizeof(*(out)))
+
 enum svmt_remove_flags {
 	SVMT_REMOVE_FORCE = 1u << 0, /* remove even with live clients, or when
 					the object is corrupt */
@@ -405,6 +468,10 @@ struct svmt_region_info {
 	/* nclients pointers (NULL when there are none) */
 	const struct svmt_client_info *const *clients;
 	uint32_t compat, ro_compat, incompat; /* the object's feature words */
+	/* With SVMT_RF_HEAP in flags (otherwise 0): */
+	uint64_t data_heap;   /* address of the heap: the data area */
+	uint64_t heap_total, heap_used, heap_free, heap_largest_free;
+	uint64_t heap_objects;
 };
 
 /* The result of svmt_list(): opaque, read through the accessors below. */
@@ -480,6 +547,8 @@ enum svmt_event_kind {
 	SVMT_EV_SPACE_LEAK,       /* allocator disagrees with the directory */
 	SVMT_EV_DIRECTORY,        /* directory index inconsistent */
 	SVMT_EV_CORRUPT,          /* corrupt object: reported, left alone */
+	SVMT_EV_HEAP,             /* heap left inconsistent (by a process
+				     killed in an operation): rebuilt */
 };
 
 struct svmt_event {

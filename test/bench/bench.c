@@ -9,6 +9,7 @@
 #include "svmtool-private.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -264,6 +265,68 @@ static void bench_alive(void)
 		fprintf(stderr, "bench: liveness disagrees\n");
 }
 
+/*
+ * Mixed small sizes (8 to 512 bytes) through a ring of 1024 live blocks:
+ * each step frees the oldest block and allocates a new one.  The same
+ * sizes in the same order go through glibc malloc and free.
+ */
+static void bench_heap(svmt_ns *ns)
+{
+	enum { LIVE = 1024, NSIZES = 4096 };
+	static void *slot[LIVE];
+	static size_t sizes[NSIZES];
+	struct svmt_region_opts ro;
+	svmt_region *r;
+	long i, n = iters(4000000);
+	uint64_t x = 88172645463325252ULL;
+	double t0, lib, raw;
+	int rc;
+
+	for (i = 0; i < NSIZES; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sizes[i] = 8 + (size_t)(x % 505);
+	}
+	svmt_region_opts_init(&ro);
+	ro.size = 64 << 20;
+	ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT |
+		   SVMT_REGION_HEAP;
+	rc = svmt_region_open(ns, "heap", &ro, &r);
+	if (rc)
+		die("create heap", rc);
+	for (i = 0; i < LIVE; i++)
+		if ((rc = svmt_heap_alloc(r, sizes[i], &slot[i])))
+			die("heap alloc", rc);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		void **s = &slot[i % LIVE];
+
+		svmt_heap_free(r, *s);
+		if ((rc = svmt_heap_alloc(r, sizes[i % NSIZES], s)))
+			die("heap alloc", rc);
+	}
+	lib = (now_ns() - t0) / (double)n;
+	for (i = 0; i < LIVE; i++)
+		svmt_heap_free(r, slot[i]);
+	svmt_region_close(r);
+	for (i = 0; i < LIVE; i++)
+		slot[i] = malloc(sizes[i]);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		void **s = &slot[i % LIVE];
+
+		free(*s);
+		*s = malloc(sizes[i % NSIZES]);
+		if (!*s)
+			die("malloc", -ENOMEM);
+	}
+	raw = (now_ns() - t0) / (double)n;
+	for (i = 0; i < LIVE; i++)
+		free(slot[i]);
+	report("heap free+alloc, 8-512 B mixed", lib, raw, "glibc free+malloc");
+}
+
 int main(void)
 {
 	struct svmt_ns_opts o;
@@ -292,6 +355,7 @@ int main(void)
 		die("create", rc);
 	printf("%-34s %13s %13s %8s\n", "operation", "libsvmtool", "raw", "ratio");
 	bench_lock(r);
+	bench_heap(ns);
 	bench_attach(ns);
 	bench_create(ns);
 	for (i = 0; i < 62; i++) {
