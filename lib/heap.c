@@ -9,6 +9,14 @@
  * one list per power of two above.  When nothing fits, the heap is
  * consolidated (every run of free blocks merged) and searched again.
  *
+ * Each process keeps, per region handle, a small cache of blocks it freed
+ * (up to SVMT_HEAP_SMALL_MAX bytes, a bounded number of each size): a free
+ * or an allocation that the cache can serve takes no shared lock at all.
+ * Cached blocks stay allocated in the shared heap, marked CACHED with
+ * their owner (pid and start time) in their payload; closing the handle
+ * gives them back, and a rebuild (a dead lock owner, recover, or an
+ * allocation that found nothing) returns those of dead owners.
+ *
  * Crash safety: every change keeps the chain of sizes walkable from the
  * first block -- a split writes the new block's header before shrinking
  * the old one, a merge grows the surviving block in one store -- and the
@@ -25,12 +33,17 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define ALLOC 1ULL
+#define CACHED 2ULL     /* with ALLOC: in its owner's per-process cache */
+#define FLAGS 15ULL
 #define HDR 16ULL
 #define MIN_BLOCK 32ULL
+#define CACHE_CAP 32    /* blocks of one size a cache keeps */
+#define CACHE_BATCH 8   /* blocks one refill takes */
 
 int svmt_crash_countdown;
 
@@ -46,6 +59,20 @@ struct blk {
 
 struct links {
 	uint64_t next, prev; /* offsets of free blocks, 0: none */
+};
+
+/* The payload of a cached block: who keeps it. */
+struct owner {
+	int32_t pid;
+	uint32_t pad;
+	uint64_t start;
+};
+
+struct svmt_hcache {
+	_Atomic int busy;        /* threads of this process */
+	uint64_t bytes, limit;   /* bytes cached, and the most allowed */
+	uint8_t n[SVMT_HEAP_NSMALL];
+	uint64_t off[SVMT_HEAP_NSMALL][CACHE_CAP];
 };
 
 /* A heap being worked on: geometry from validated local copies only. */
@@ -172,16 +199,48 @@ int svmt_heap_validate(const struct svmt_heap_hdr *h, uint64_t size)
 
 /* --------------------------------------------------------- walk, repair */
 
+static inline bool flags_ok(uint64_t sz)
+{
+	/* only ALLOC, and CACHED on an allocated block */
+	return !(sz & (FLAGS & ~(ALLOC | CACHED))) &&
+	       (sz & (ALLOC | CACHED)) != CACHED;
+}
+
+/* Owners already asked about during one walk: most blocks share few. */
+struct memo {
+	struct owner who[8];
+	bool alive[8];
+	unsigned n;
+};
+
+static bool owner_dead(const struct heap *c, uint64_t off, struct memo *m)
+{
+	const struct owner *o = (const struct owner *)(const void *)
+				(c->base + off + HDR);
+	struct svmt_ident id = { .pid = o->pid, .start = o->start };
+	unsigned i;
+
+	for (i = 0; i < m->n && i < 8; i++)
+		if (m->who[i].pid == o->pid && m->who[i].start == o->start)
+			return !m->alive[i];
+	i = m->n++ % 8;
+	m->who[i] = *o;
+	m->alive[i] = o->pid > 0 && svmt_ident_alive(&id);
+	return !m->alive[i];
+}
+
 /*
  * Walk the chain: every block inside the arena, sizes multiples of 16 and
  * at least MIN_BLOCK, ending exactly at the end.  With @fix, also merge
- * runs of free blocks, set the prev fields and rebuild lists and counters.
- * Returns 0 or SVMT_ECORRUPT.
+ * runs of free blocks, set the prev fields and rebuild lists and counters,
+ * freeing the cached blocks of dead owners (counted in *reclaimed, which
+ * may be NULL).  Returns 0 or SVMT_ECORRUPT.
  */
-static int walk(const struct heap *c, bool fix)
+static int walk(const struct heap *c, bool fix, uint64_t *reclaimed)
 {
 	uint64_t off = c->arena, prev = 0, used = c->arena;
 	uint64_t objects = 0, free_run = 0;
+	struct memo memo = { 0 };
 
 	if (fix) {
 		memset(c->h->small, 0, sizeof(c->h->small));
@@ -191,9 +250,14 @@ static int walk(const struct heap *c, bool fix)
 		struct blk *b = B(c, off);
 		uint64_t sz = bsize(b);
 
-		if (sz < MIN_BLOCK || sz > c->size - off || b->sz & (HDR - 2))
+		if (sz < MIN_BLOCK || sz > c->size - off || !flags_ok(b->sz))
 			return svmt_fail(SVMT_ECORRUPT, "heap block at 0x%" PRIx64
 					 " has a bad size", off);
+		if (fix && b->sz & CACHED && owner_dead(c, off, &memo)) {
+			b->sz = sz;      /* its owner is gone: free it */
+			if (reclaimed)
+				(*reclaimed)++;
+		}
 		if (b->sz & ALLOC) {
 			objects++;
 			used += sz;
@@ -267,7 +331,7 @@ int svmt_heap_check(void *base, uint64_t size)
 	if (!rc && c.h->damaged)
 		rc = svmt_fail(SVMT_ECORRUPT, "heap marked damaged");
 	if (!rc)
-		rc = walk(&c, false);
+		rc = walk(&c, false, NULL);
 	if (!rc)
 		rc = check_lists(&c);
 	if (!rc) { /* the counters, recomputed the same way */
@@ -289,7 +353,7 @@ int svmt_heap_repair(void *ctx)
 {
 	struct svmt_heap_ctx *hc = ctx;
 	struct heap c = { hc->base, hc->size, hc->arena, (void *)hc->base };
-	int rc = walk(&c, true);
+	int rc = walk(&c, true, &hc->reclaimed);
 
 	/* Blocks that cannot be walked are never handed out again. */
 	c.h->damaged = rc ? 1 : 0;
@@ -417,7 +481,7 @@ static int heap_alloc(const struct heap *c, uint64_t need, uint64_t align,
 				 need);
 	off = find(c, want);
 	if (!off) /* merge what the fast path left apart, then retry */
-		off = walk(c, true) ? BAD : find(c, want);
+		off = walk(c, true, NULL) ? BAD : find(c, want);
 	if (off == BAD) {
 		c->h->damaged = 1;
 		return svmt_fail(SVMT_ECORRUPT, "heap damaged; run recover");
@@ -463,11 +527,11 @@ static int block_of(const struct heap *c, const void *p, uint64_t *off)
 	o = a - lo - HDR;
 	b = B(c, o);
 	sz = bsize(b);
-	if (sz < MIN_BLOCK || sz > c->size - o || b->sz & (HDR - 2))
+	if (sz < MIN_BLOCK || sz > c->size - o || !flags_ok(b->sz))
 		return svmt_fail(SVMT_EFOREIGN, "%p is not a heap block", p);
-	/* A free header, or what is left of one merged into a neighbour:
-	 * the block was given back already. */
-	if (!(b->sz & ALLOC))
+	/* A free header, or what is left of one merged into a neighbour, or
+	 * one in a cache: the block was given back already. */
+	if (!(b->sz & ALLOC) || b->sz & CACHED)
 		return svmt_fail(SVMT_EDOUBLEFREE, "heap block %p is free "
 				 "already", p);
 	/* an allocated one must sit in the chain: its neighbours agree */
@@ -553,9 +617,198 @@ static void heap_unlock(struct heap *c)
 	svmt_lock_release(&c->h->lock);
 }
 
+/* ------------------------------------------------- the per-process cache */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Threads of one process share a handle's cache: a spin lock, held for a
+ * few instructions (a refill or a return holds it under the heap lock). */
+static inline void cache_lock(struct svmt_hcache *k)
+{
+	while (atomic_exchange_explicit(&k->busy, 1, memory_order_acquire))
+		while (atomic_load_explicit(&k->busy, memory_order_relaxed))
+			cpu_relax();
+}
+
+static inline void cache_unlock(struct svmt_hcache *k)
+{
+	atomic_store_explicit(&k->busy, 0, memory_order_release);
+}
+
+void svmt_heap_cache_new(svmt_region *r)
+{
+	struct svmt_hcache *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return; /* every call takes the lock then */
+	/* what one process may hold back from the others */
+	k->limit = r->data_size / 32 < (256 << 10) ? r->data_size / 32
+						   : (256 << 10);
+	r->hcache = k;
+}
+
+void svmt_heap_cache_forget(svmt_region *r)
+{
+	if (r->hcache) {
+		memset(r->hcache->n, 0, sizeof(r->hcache->n));
+		r->hcache->bytes = 0;
+		atomic_store(&r->hcache->busy, 0);
+	}
+}
+
+/* Put @off (allocated, not cached) in the cache, marked with its owner. */
+static inline void cache_put(struct svmt_hcache *k, char *base, uint64_t off,
+			     uint64_t sz)
+{
+	struct owner *o = (struct owner *)(void *)(base + off + HDR);
+	const struct svmt_ident *me = svmt_self();
+
+	o->pid = me->pid;
+	o->start = me->start;
+	__atomic_store_n(&((struct blk *)(void *)(base + off))->sz,
+			 sz | ALLOC | CACHED, __ATOMIC_RELEASE);
+	k->off[sz / 16][k->n[sz / 16]++] = off;
+	k->bytes += sz;
+}
+
+/* Give the cache's blocks of class @cls (all classes: -1) back to the
+ * locked heap, keeping @keep of each. */
+static void cache_return(const struct heap *c, struct svmt_hcache *k, int cls,
+			 unsigned keep)
+{
+	int i = cls < 0 ? 0 : cls;
+	int end = cls < 0 ? (int)SVMT_HEAP_NSMALL : cls + 1;
+
+	for (; i < end; i++)
+		while (k->n[i] > keep) {
+			uint64_t off = k->off[i][--k->n[i]];
+			struct blk *b = B(c, off);
+
+			k->bytes -= (uint64_t)i * 16;
+			/* ours unless the heap was rebuilt meanwhile */
+			if (off_ok(c, off) && b->sz == ((uint64_t)i * 16 | ALLOC |
+							CACHED)) {
+				b->sz = (uint64_t)i * 16 | ALLOC;
+				heap_free(c, off);
+			}
+		}
+}
+
+void svmt_heap_cache_flush(svmt_region *r)
+{
+	struct svmt_hcache *k = r->hcache;
+	struct heap c;
+
+	if (!k || !r->has_heap)
+		return;
+	cache_lock(k);
+	if (k->bytes && !heap_lock(r, &c)) {
+		cache_return(&c, k, -1, 0);
+		heap_unlock(&c);
+	}
+	/* a heap it could not lock keeps them: recover frees them later */
+	memset(k->n, 0, sizeof(k->n));
+	k->bytes = 0;
+	cache_unlock(k);
+}
+
+/*
+ * The lock-free part of a free: a small allocated block of this heap goes
+ * into the cache.  1 when done, 0 to take the locked path, or an error.
+ */
+static int cache_free(svmt_region *r, void *p)
+{
+	struct svmt_hcache *k = r->hcache;
+	char *base = (char *)r->h + r->data_off;
+	uintptr_t a = (uintptr_t)p;
+	uint64_t off, sz, w;
+
+	if (a < (uintptr_t)base + r->heap_arena + HDR ||
+	    a - (uintptr_t)base > r->data_size - MIN_BLOCK + HDR ||
+	    (a - (uintptr_t)base) & (HDR - 1))
+		return 0; /* the locked path says why */
+	off = a - (uintptr_t)base - HDR;
+	w = __atomic_load_n(&((struct blk *)(void *)(base + off))->sz,
+			    __ATOMIC_RELAXED);
+	sz = w & ~FLAGS;
+	if ((w & (ALLOC | CACHED)) != ALLOC || sz < MIN_BLOCK ||
+	    sz > SVMT_HEAP_SMALL_MAX || !flags_ok(w) ||
+	    sz > r->data_size - off)
+		return 0;
+	/* the block after it knows its size while it is allocated */
+	if (off + sz < r->data_size &&
+	    __atomic_load_n(&((struct blk *)(void *)(base + off + sz))->prev,
+			    __ATOMIC_RELAXED) != sz)
+		return 0;
+	cache_lock(k);
+	if (k->n[sz / 16] == CACHE_CAP || k->bytes + sz > k->limit) {
+		cache_unlock(k);
+		return 0;
+	}
+	cache_put(k, base, off, sz);
+	cache_unlock(k);
+	return 1;
+}
+
+/* The lock-free part of an allocation: a cached block of the size. */
+static void *cache_alloc(svmt_region *r, uint64_t need)
+{
+	struct svmt_hcache *k = r->hcache;
+	char *base = (char *)r->h + r->data_off;
+	uint64_t off;
+
+	cache_lock(k);
+	if (!k->n[need / 16]) {
+		cache_unlock(k);
+		return NULL;
+	}
+	off = k->off[need / 16][--k->n[need / 16]];
+	k->bytes -= need;
+	cache_unlock(k);
+	__atomic_store_n(&((struct blk *)(void *)(base + off))->sz,
+			 need | ALLOC, __ATOMIC_RELAXED);
+	return base + off + HDR;
+}
+
+/* Under the heap lock: a few more blocks of @need bytes for the cache. */
+static void cache_refill(const struct heap *c, struct svmt_hcache *k,
+			 uint64_t need)
+{
+	unsigned i;
+
+	cache_lock(k);
+	for (i = 1; i < CACHE_BATCH && k->n[need / 16] < CACHE_CAP &&
+		    k->bytes + need <= k->limit; i++) {
+		uint64_t off = find(c, need);
+
+		if (!off || off == BAD) /* no room: never consolidate for it */
+			break;
+		take(c, off, need);
+		if (bsize(B(c, off)) != need) { /* too small to split: keep */
+			B(c, off)->sz = bsize(B(c, off));
+			c->h->used -= bsize(B(c, off));
+			c->h->objects--;
+			heap_free(c, off);
+			break;
+		}
+		cache_put(k, c->base, off, need);
+	}
+	cache_unlock(k);
+}
+
+/* -------------------------------------------------------------- the API */
+
 int svmt_heap_alloc_aligned(svmt_region *r, size_t align, size_t size,
 			    void **out)
 {
+	uint64_t need = need_for(size);
 	struct heap c;
 	int rc;
 
@@ -563,10 +816,23 @@ int svmt_heap_alloc_aligned(svmt_region *r, size_t align, size_t size,
 	if (align & (align - 1) || align > (1ULL << 30))
 		return svmt_fail(-EINVAL, "alignment %zu is not a power of two "
 				 "up to 1 GiB", align);
+	if (align <= HDR && need && need <= SVMT_HEAP_SMALL_MAX && r->hcache &&
+	    (*out = cache_alloc(r, need)))
+		return 0;
 	rc = heap_lock(r, &c);
 	if (rc)
 		return rc;
-	rc = heap_alloc(&c, need_for(size), align, out);
+	rc = heap_alloc(&c, need, align, out);
+	if (rc == -ENOMEM && r->hcache && r->hcache->bytes) {
+		/* what this process holds back comes first */
+		cache_lock(r->hcache);
+		cache_return(&c, r->hcache, -1, 0);
+		cache_unlock(r->hcache);
+		rc = heap_alloc(&c, need, align, out);
+	} else if (!rc && align <= HDR && need <= SVMT_HEAP_SMALL_MAX &&
+		   r->hcache) {
+		cache_refill(&c, r->hcache, need);
+	}
 	heap_unlock(&c);
 	return rc;
 }
@@ -599,12 +865,23 @@ int svmt_heap_free(svmt_region *r, void *p)
 
 	if (!p)
 		return 0;
+	if (r->hcache && r->has_heap && r->heap_arena && cache_free(r, p))
+		return 0;
 	rc = heap_lock(r, &c);
 	if (rc)
 		return rc;
 	rc = block_of(&c, p, &off);
-	if (!rc)
+	if (!rc) {
+		uint64_t sz = bsize(B(&c, off));
+
 		heap_free(&c, off);
+		/* a full cache of that size: give half of it back too */
+		if (sz <= SVMT_HEAP_SMALL_MAX && r->hcache) {
+			cache_lock(r->hcache);
+			cache_return(&c, r->hcache, (int)(sz / 16), CACHE_CAP / 2);
+			cache_unlock(r->hcache);
+		}
+	}
 	heap_unlock(&c);
 	return rc;
 }
@@ -688,6 +965,7 @@ int svmt_heap_stats_size(svmt_region *r, struct svmt_heap_stats *caller,
 
 	if (size < sizeof(uint32_t))
 		return -EINVAL;
+	svmt_heap_cache_flush(r); /* this process's part is exact */
 	rc = heap_lock(r, &c);
 	if (rc)
 		return rc;

@@ -375,8 +375,11 @@ void svmt_ns_atfork_child(void)
 	pthread_mutex_init(&attached_mu, NULL);
 	for (ns = attached; ns; ns = ns->next) {
 		pthread_mutex_init(&ns->mu, NULL);
-		for (r = ns->regions; r; r = r->next)
+		for (r = ns->regions; r; r = r->next) {
 			r->inherited = true;
+			/* the parent's cached blocks are the parent's */
+			svmt_heap_cache_forget(r);
+		}
 	}
 }
 

@@ -486,7 +486,7 @@ static void recover_heap(struct svmt_ns *ns, const char *name,
 		     svmt_errdetail());
 		goto out;
 	}
-	hc = (struct svmt_heap_ctx){ p, hdr->data_size, hh->arena_off };
+	hc = (struct svmt_heap_ctx){ p, hdr->data_size, hh->arena_off, 0 };
 	rc = svmt_lock_acquire(&hh->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
 			       svmt_heap_repair, &hc, &rec);
 	if (rc == SVMT_ENOTRECOVERABLE && !svmt_lock_reinit(&hh->lock)) {
@@ -513,6 +513,13 @@ static void recover_heap(struct svmt_ns *ns, const char *name,
 		rc = svmt_heap_repair(&hc);
 		emit(em, SVMT_EV_HEAP, name, 0, 0, !rc, rc, "heap %s: %s",
 		     rc ? "damaged, left unusable" : "rebuilt", why);
+	} else if (rec <= 0) {
+		/* blocks cached by processes that died outside the lock */
+		hc.reclaimed = 0;
+		if (!svmt_heap_repair(&hc) && hc.reclaimed)
+			emit(em, SVMT_EV_HEAP, name, 0, 0, 1, 0, "heap: returned "
+			     "%" PRIu64 " block%s cached by dead processes",
+			     hc.reclaimed, hc.reclaimed == 1 ? "" : "s");
 	}
 	svmt_lock_release(&hh->lock);
 out:

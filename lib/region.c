@@ -192,8 +192,10 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 
 		r->has_heap = true;
 		/* Geometry copied once, validated: ops never re-read it. */
-		if (!svmt_heap_validate(hh, c->data_size))
+		if (!svmt_heap_validate(hh, c->data_size)) {
 			r->heap_arena = hh->arena_off;
+			svmt_heap_cache_new(r);
+		}
 	}
 	r->next = ns->regions;
 	ns->regions = r;
@@ -598,6 +600,7 @@ static int region_detach(struct svmt_region *r)
 	/* Never unmap a lock we hold: the kernel's robust list would break.
 	 * (Only the holding thread can release it; svmt_region_unlock checks.) */
 	svmt_region_unlock(r);
+	svmt_heap_cache_flush(r);
 	rc = rlock(&c, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
 		svmt_clients_del(&c, svmt_self());
@@ -634,6 +637,7 @@ int svmt_region_close(svmt_region *r)
 		}
 	rc = region_detach(r);
 	pthread_mutex_unlock(&ns->mu);
+	free(r->hcache);
 	free(r);
 	return rc;
 }
@@ -645,6 +649,7 @@ void svmt_region_forget_all(struct svmt_ns *ns)
 
 		ns->regions = r->next;
 		region_detach(r);
+		free(r->hcache);
 		free(r);
 	}
 }

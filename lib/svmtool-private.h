@@ -422,7 +422,15 @@ struct svmt_heap_ctx {
 	char *base;
 	uint64_t size;
 	uint64_t arena;          /* validated arena_off */
+	uint64_t reclaimed;      /* out: cached blocks of dead owners freed */
 };
+struct svmt_region;
+/* The per-process cache of a heap region's handle: made when it is
+ * attached (none without memory: every call then takes the lock), given
+ * back to the heap when it detaches, forgotten by a child after fork. */
+void svmt_heap_cache_new(struct svmt_region *r);
+void svmt_heap_cache_flush(struct svmt_region *r);
+void svmt_heap_cache_forget(struct svmt_region *r);
 /* What a read-only view can tell of a heap from its header and lists. */
 struct svmt_heap_view {
 	uint64_t total, used, free, largest_free, objects;
@@ -463,6 +471,7 @@ struct svmt_region {
 				    owner's lock */
 	bool has_heap;           /* created with a heap */
 	uint64_t heap_arena;     /* its validated arena_off; 0: damaged */
+	struct svmt_hcache *hcache; /* this process's cache of its blocks */
 };
 
 /*

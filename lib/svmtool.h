@@ -356,8 +356,12 @@ SVMT_EXPORT void *svmt_region_get_root(const svmt_region *r);
  * has its own robust lock (taken through the library's lock wrapper, with
  * the namespace timeout); a process killed in the middle of an operation
  * leaves a heap the next caller repairs, never one that hands out memory
- * twice.  Functions take an attached region and return 0 or a negative
- * code: SVMT_ENOHEAP (no heap), -ENOMEM (exhausted), SVMT_EFOREIGN (a
+ * twice.  Each process keeps a few blocks it freed (small ones, a
+ * bounded amount) cached for its next allocations, which then take no
+ * lock; they count as used until it detaches or calls svmt_heap_stats(),
+ * and recover returns those of a process that died.  The functions are
+ * thread-safe, not async-signal-safe.  They take an attached region and
+ * return 0 or a negative code: SVMT_ENOHEAP (no heap), -ENOMEM (exhausted), SVMT_EFOREIGN (a
  * pointer this heap did not give), SVMT_EDOUBLEFREE, SVMT_ECORRUPT (a
  * damaged heap: run svmt_recover()), -ETIMEDOUT.
  */
@@ -392,7 +396,7 @@ struct svmt_heap_stats {
 };
 
 /** Describe the heap into @out (at most @size bytes: the macro passes
- * sizeof(*out)). */
+ * sizeof(*out)), after giving back this process's cached blocks. */
 SVMT_EXPORT int svmt_heap_stats_size(svmt_region *r,
 				     struct svmt_heap_stats *out, size_t size);
 #define svmt_heap_stats(r, out) svmt_heap_stats_size((r), (out), sizeof(*(out)))

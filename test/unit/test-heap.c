@@ -554,6 +554,13 @@ static void test_heap_survives_kill9_inside_operations(void **state)
 			if (d->p[i])
 				assert_true(filled((void *)(uintptr_t)d->p[i],
 						   d->n[i], d->tag[i]));
+		/* recover returns what the dead process kept in its cache */
+		{
+			struct tl_evlog rl = { 0 };
+
+			assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &rl));
+			stats(r, &st);
+		}
 		leaked = st.objects - before_objects;
 		for (int i = 0; i < 128; i++)
 			leaked -= d->p[i] != 0;
@@ -592,6 +599,97 @@ static void test_heap_survives_kill9_inside_operations(void **state)
 		assert_null(tl_ev_find(&log, SVMT_EV_HEAP, "h"));
 	}
 	assert_ok(svmt_region_close(lr));
+	assert_ok(svmt_region_close(r));
+}
+
+/* ------------------------------------------------ the per-process cache */
+
+static int cache_then_wait(void *arg)
+{
+	struct kid *k = arg;
+	svmt_ns *ns = NULL;
+	svmt_region *r = NULL;
+	void *v[10];
+
+	CHILD_RC(tl_child_attach(k->t, "h", &ns, &r), 0);
+	for (int i = 0; i < 10; i++)
+		CHILD_RC(svmt_heap_alloc(r, 100, &v[i]), 0);
+	for (int i = 0; i < 10; i++)
+		CHILD_RC(svmt_heap_free(r, v[i]), 0);
+	/* freed twice by another process: refused, the block is cached */
+	tl_post_int(k->c, (int32_t)((char *)v[0] - (char *)svmt_region_data(r)));
+	tl_pause_forever();
+	return 0;
+}
+
+/* Blocks a process keeps cached stay its own; recover returns them when
+ * it dies, and nobody else may free them meanwhile. */
+static void test_heap_cache_of_dead_process_is_returned(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = NULL;
+	svmt_region *r = heap_region(t, &ns, "h", 4 << 20);
+	struct kid k = { t, tl_chan_new(t) };
+	struct svmt_heap_stats st;
+	struct tl_evlog log = { 0 };
+	const struct tl_ev *ev;
+	char want[96];
+	int32_t off = 0;
+	pid_t kid = tl_fork(t, cache_then_wait, &k);
+
+	assert_ok(tl_recv(k.c, &off, sizeof off, TL_WAIT_MS));
+	assert_rc(svmt_heap_free(r, (char *)svmt_region_data(r) + off),
+		  SVMT_EDOUBLEFREE);
+	stats(r, &st);
+	/* the ten it freed, and what its refills took ahead */
+	assert_true(st.objects >= 10 && st.objects <= 32);
+	tl_kill(t, kid);
+	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
+	ev = tl_ev_find(&log, SVMT_EV_HEAP, "h");
+	assert_non_null(ev);
+	assert_int_equal(ev->fixed, 1);
+	snprintf(want, sizeof want, "heap: returned %llu blocks cached by dead "
+		 "processes", (unsigned long long)st.objects);
+	assert_string_equal(ev->detail, want);
+	stats(r, &st);
+	assert_int_equal(st.objects, 0);
+	assert_ok(heap_check(r));
+	assert_ok(svmt_region_close(r));
+}
+
+/* A child of fork() does not get the blocks its parent keeps cached. */
+static svmt_region *forked_region;
+static struct tl_chan *forked_chan;
+
+static int inherited_alloc(void *arg)
+{
+	void *p = NULL;
+
+	(void)arg;
+	CHILD_RC(svmt_heap_alloc(forked_region, 100, &p), 0);
+	tl_post_int(forked_chan, (int32_t)((char *)p -
+					   (char *)svmt_region_data(forked_region)));
+	return 0;
+}
+
+static void test_heap_cache_is_not_inherited(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = NULL;
+	svmt_region *r = heap_region(t, &ns, "h", 4 << 20);
+	void *p = NULL, *q = NULL;
+	int32_t child_off = -1;
+
+	assert_ok(svmt_heap_alloc(r, 100, &p));
+	assert_ok(svmt_heap_free(r, p)); /* now in this process's cache */
+	forked_region = r;
+	forked_chan = tl_chan_new(t);
+	assert_child_ok(t, tl_fork(t, inherited_alloc, NULL));
+	assert_ok(tl_recv(forked_chan, &child_off, sizeof child_off, TL_WAIT_MS));
+	assert_ok(svmt_heap_alloc(r, 100, &q));
+	assert_ptr_equal(q, p); /* the cached one, which the child did not get */
+	assert_int_not_equal(child_off, (char *)p - (char *)svmt_region_data(r));
+	assert_ok(heap_check(r));
 	assert_ok(svmt_region_close(r));
 }
 
@@ -640,6 +738,8 @@ int main(void)
 		TL_TEST(test_heap_two_processes_allocate_at_once),
 		TL_TEST(test_heap_survives_kill9_inside_operations),
 		TL_TEST(test_recover_repairs_heap_of_dead_owner),
+		TL_TEST(test_heap_cache_of_dead_process_is_returned),
+		TL_TEST(test_heap_cache_is_not_inherited),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);
