@@ -50,10 +50,10 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 		     char const *const *names, int nnames, int dry_run,
 		     unsigned flags, cli_check_fn fn)
 {
-	struct svmt_region_info *ri = NULL;
+	svmt_region_list *ri = NULL;
 	struct check_state st = { ctx, 0, 0, 0 };
 	const char **found = NULL;
-	size_t n = 0, nfound = 0;
+	size_t nfound = 0;
 	char verb[32];
 	svmt_ns *ns;
 	int err, ret = CLI_EXIT_OK;
@@ -75,7 +75,7 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 		return err;
 	/* Check only the named regions that exist; report the others. */
 	if (nnames) {
-		err = svmt_list(ns, &ri, &n);
+		err = svmt_list(ns, &ri);
 		found = calloc((size_t)nnames, sizeof(*found));
 		if (err < 0 || !found) {
 			ret = cli_fail(err < 0 ? err : -ENOMEM, verb,
@@ -83,7 +83,7 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 			goto out;
 		}
 		for (int i = 0; i < nnames; i++)
-			if (cli_find_info(ri, n, names[i]))
+			if (svmt_list_find(ri, names[i]))
 				found[nfound++] = cli_bare_name(names[i]);
 	}
 	if (!nnames || nfound) {
@@ -94,7 +94,7 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 			ret = cli_fail(err, verb, cli_root_name(ctx));
 	}
 	for (int i = 0; i < nnames; i++)
-		if (!cli_find_info(ri, n, names[i])) {
+		if (!svmt_list_find(ri, names[i])) {
 			err = cli_not_found(cmd, names[i]);
 			if (ret == CLI_EXIT_OK)
 				ret = err;
@@ -108,7 +108,7 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 	}
 out:
 	free(found);
-	svmt_list_free(ri, n);
+	svmt_list_free(ri);
 	return ret;
 }
 

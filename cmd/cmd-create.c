@@ -12,14 +12,16 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-	"svmtool create NAME -s SIZE [-m MODE] [--owner USER] [--group GROUP]\n"
+	"svmtool create NAME -s SIZE [--heap] [-m MODE] [--owner USER] "
+	"[--group GROUP]\n"
 	"                      [--exist-ok] [--base ADDR] [--span SIZE] "
 	"[--capacity N]";
 static const char what[] =
 	"Create a persistent region of SIZE bytes and print its name, base and "
 	"size.\nThe region stays until 'svmtool unmap' removes it.  Sizes are "
 	"decimal or 0x\nhex, with K, M, G, T (or KiB, MiB, GiB, TiB) for powers "
-	"of 1024.  The mode\ndefaults to 0600 less the umask.  --base, --span "
+	"of 1024.  With --heap\nthe data area is a heap for svmt_heap_alloc(3).  "
+	"The mode defaults to 0600\nless the umask.  --base, --span "
 	"and --capacity (and -m and\n--group) also apply to the namespace when "
 	"this creates it.";
 
@@ -128,40 +130,30 @@ static int get_args(struct create_args *a, struct arg_str *size,
 /* The region exists with another size: say both. */
 static int report_size_clash(svmt_ns *ns, const struct create_args *a)
 {
-	struct svmt_region_info *ri;
-	const struct svmt_region_info *r;
-	size_t n;
+	struct svmt_region_info *r;
 	char buf[32];
-	int err = svmt_list(ns, &ri, &n);
 
-	if (err < 0)
+	if (svmt_region_stat(ns, a->name, &r) < 0)
 		return cli_fail(SVMT_ESIZE, "create", a->name);
-	r = cli_find_info(ri, n, a->name);
-	if (r)
-		cli_warn("cannot create '%s': region exists with size %s, not %s",
-			 a->name, cli_size_str(r->data_size, 0, buf, sizeof(buf)),
-			 a->size_arg);
-	else
-		cli_fail(SVMT_ESIZE, "create", a->name);
-	svmt_list_free(ri, n);
+	cli_warn("cannot create '%s': region exists with size %s, not %s",
+		 a->name, cli_size_str(r->data_size, 0, buf, sizeof(buf)),
+		 a->size_arg);
+	svmt_region_info_free(r);
 	return CLI_EXIT_FAIL;
 }
 
 /* Print what exists now under the name. */
 static int print_created(svmt_ns *ns, const char *name)
 {
-	struct svmt_region_info *ri;
-	const struct svmt_region_info *r;
-	size_t n;
-	int err = svmt_list(ns, &ri, &n);
+	struct svmt_region_info *r;
+	int err = svmt_region_stat(ns, name, &r);
 
+	if (err == -ENOENT) /* removed already */
+		return cli_not_found("list", name);
 	if (err < 0)
 		return cli_fail(err, "list", name);
-	r = cli_find_info(ri, n, name);
-	err = r ? cli_print_region_line(r) : 0;
-	svmt_list_free(ri, n);
-	if (!r) /* removed already */
-		return cli_not_found("list", name);
+	err = cli_print_region_line(r);
+	svmt_region_info_free(r);
 	return err < 0 ? cli_fail(err, "list", name) : CLI_EXIT_OK;
 }
 
@@ -236,6 +228,8 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_str *size = arg_str1("s", "size", "SIZE",
 					"size of the data area");
+	struct arg_lit *heap = arg_lit0(NULL, "heap",
+					"make the data area a heap");
 	struct arg_str *mode = arg_str0("m", "mode", "MODE",
 					"octal permissions, applied exactly");
 	struct arg_str *owner = arg_str0(NULL, "owner", "USER",
@@ -252,8 +246,8 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 					    "new namespace: how many regions it holds");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
-	void *table[] = { help, size, mode, owner, group, exist_ok, base, span,
-			  capacity, name, end };
+	void *table[] = { help, size, heap, mode, owner, group, exist_ok, base,
+			  span, capacity, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	struct create_args a;
 	int ret;
@@ -272,6 +266,8 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 	a.ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT;
 	if (!exist_ok->count)
 		a.ro.flags |= SVMT_REGION_EXCL;
+	if (heap->count)
+		a.ro.flags |= SVMT_REGION_HEAP;
 	ret = get_args(&a, size, mode, owner, group, base, span, capacity);
 	if (ret)
 		goto out;

@@ -15,39 +15,60 @@ static const char what[] =
 	"clients,\nlocks and state.  It only reads: nothing is attached, "
 	"locked or changed.";
 
+/*
+ * The regions to show into *sel (*nsel of them): all of them (*all), or
+ * the ones named, each read alone, in the order given (one[i], NULL for a
+ * name that does not exist).
+ */
+static int collect(svmt_ns *ns, const char **names, int nnames,
+		   svmt_region_list **all, struct svmt_region_info **one,
+		   const struct svmt_region_info ***sel, size_t *nsel)
+{
+	size_t n = (size_t)nnames;
+	int err;
+
+	if (!nnames) {
+		err = svmt_list(ns, all);
+		if (err < 0)
+			return err;
+		n = svmt_list_count(*all);
+	}
+	*sel = calloc(n + 1, sizeof(**sel));
+	if (!*sel)
+		return -ENOMEM;
+	for (size_t i = 0; !nnames && i < n; i++)
+		(*sel)[(*nsel)++] = svmt_list_get(*all, i);
+	for (int i = 0; i < nnames; i++) {
+		err = svmt_region_stat(ns, names[i], &one[i]);
+		if (err < 0 && err != -ENOENT)
+			return err;
+		if (!err)
+			(*sel)[(*nsel)++] = one[i];
+	}
+	return 0;
+}
+
 static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
 		   int verbose, const struct list_opts *lo)
 {
-	struct svmt_region_info *all = NULL, *sel;
-	svmt_ns *ns;
-	size_t n = 0, nsel = 0;
-	int err, printed, ret;
+	svmt_region_list *all = NULL;
+	struct svmt_region_info **one;
+	const struct svmt_region_info **sel = NULL;
+	svmt_ns *ns = NULL;
+	size_t nsel = 0;
+	int err, ret, printed;
 
 	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "list namespace",
 			  cli_root_name(ctx), &ns);
 	if (err > 0)
 		return err;
-	if (err == 0) {
-		err = svmt_list(ns, &all, &n);
-		if (err < 0)
-			return cli_fail(err, "list namespace",
-					cli_root_name(ctx));
+	one = calloc((size_t)nnames + 1, sizeof(*one));
+	err = !one ? -ENOMEM
+		   : ns ? collect(ns, names, nnames, &all, one, &sel, &nsel) : 0;
+	if (err < 0) {
+		ret = cli_fail(err, "list namespace", cli_root_name(ctx));
+		goto out;
 	}
-	/* The named regions, in the order given (all when none is named). */
-	sel = nnames ? calloc((size_t)nnames, sizeof(*sel)) : all;
-	if (nnames && !sel) {
-		svmt_list_free(all, n);
-		cli_warn("cannot list: out of memory");
-		return CLI_EXIT_FAIL;
-	}
-	for (int i = 0; i < nnames; i++) {
-		const struct svmt_region_info *r = cli_find_info(all, n, names[i]);
-
-		if (r)
-			sel[nsel++] = *r; /* shallow: all still owns clients */
-	}
-	if (!nnames)
-		nsel = n;
 	if (verbose)
 		ret = cli_print_verbose(stdout, sel, nsel);
 	else
@@ -55,11 +76,14 @@ static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
 	printed = ret;
 	/* Then what was not found (after listing the found ones). */
 	for (int i = 0; i < nnames && !printed; i++)
-		if (!cli_find_info(all, n, names[i]))
+		if (!one[i])
 			ret = cli_not_found("list", names[i]);
-	if (nnames)
-		free(sel);
-	svmt_list_free(all, n);
+out:
+	for (int i = 0; one && i < nnames; i++)
+		svmt_region_info_free(one[i]);
+	free(one);
+	free(sel);
+	svmt_list_free(all);
 	return ret;
 }
 

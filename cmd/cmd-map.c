@@ -47,7 +47,8 @@ static int hup_ignored(void)
 static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 {
 	struct svmt_region_opts ro;
-	struct svmt_region_info ri;
+	struct svmt_region_info *ri;
+	char rname[SVMT_NAME_MAX + 1];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
 	sigset_t set, old;
 	svmt_region *r;
@@ -77,16 +78,15 @@ static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 		ret = cli_fail(err, "map", name);
 		goto out;
 	}
-	memset(&ri, 0, sizeof(ri));
-	snprintf(ri.name, sizeof(ri.name), "%s", svmt_region_name(r));
-	ri.base = svmt_region_base(r);
-	ri.size = svmt_region_size(r);
-	ri.data_base = (uint64_t)(uintptr_t)svmt_region_data(r);
-	ri.data_size = svmt_region_data_size(r);
-	err = cli_print_region_line(&ri);
+	snprintf(rname, sizeof(rname), "%s", svmt_region_name(r));
+	err = svmt_region_stat(ns, rname, &ri);
+	if (!err) {
+		err = cli_print_region_line(ri);
+		svmt_region_info_free(ri);
+	}
 	ret = err < 0 ? cli_fail(err, "map", name) : CLI_EXIT_OK;
 	if (ret == CLI_EXIT_OK && hold_it)
-		ret = hold(&set, ri.name);
+		ret = hold(&set, rname);
 	err = svmt_region_close(r);
 	if (err < 0 && ret == CLI_EXIT_OK)
 		ret = cli_fail(err, "detach from", name);

@@ -17,26 +17,24 @@ static const char what[] =
 /* -EBUSY: say who is attached. */
 static int report_busy(svmt_ns *ns, const char *name)
 {
-	struct svmt_region_info *ri;
-	const struct svmt_region_info *r;
+	struct svmt_region_info *r;
 	char detail[256], pids[256] = "";
-	size_t n, off = 0;
+	size_t off = 0;
 	unsigned live = 0;
 
 	snprintf(detail, sizeof(detail), "%s", svmt_errdetail());
-	if (svmt_list(ns, &ri, &n) < 0)
+	if (svmt_region_stat(ns, name, &r) < 0)
 		return cli_fail_detail(-EBUSY, "unmap", name, detail);
-	r = cli_find_info(ri, n, name);
-	for (uint32_t i = 0; r && i < r->nclients; i++) {
-		if (!r->clients[i].alive)
+	for (uint32_t i = 0; i < r->nclients; i++) {
+		if (!r->clients[i]->alive)
 			continue;
 		live++;
 		if (off < sizeof(pids))
 			off += (size_t)snprintf(pids + off, sizeof(pids) - off,
 						"%s%d", off ? " " : "",
-						(int)r->clients[i].pid);
+						(int)r->clients[i]->pid);
 	}
-	svmt_list_free(ri, n);
+	svmt_region_info_free(r);
 	if (!live) /* busy for another reason, e.g. being created */
 		return cli_fail_detail(-EBUSY, "unmap", name, detail);
 	cli_warn("cannot unmap '%s': %u live client%s (pid%s %s); use --force",

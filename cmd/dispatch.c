@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void cli_ctx_init(struct cli_ctx *ctx)
 {
@@ -66,18 +65,6 @@ void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
 	o->shm_dir = ctx->g.shm_dir;
 	o->timeout_ms = ctx->g.timeout_ms;
 	o->flags = flags;
-}
-
-/*
- * Does @err from svmt_ns_open() mean that the namespace does not exist (and
- * the shm directory does)?  Then there is nothing to list or check.
- */
-static int no_namespace(const struct cli_ctx *ctx, int err)
-{
-	const char *dir = ctx->g.shm_dir ? ctx->g.shm_dir : SVMT_DEFAULT_SHM_DIR;
-	struct stat st;
-
-	return err == -ENOENT && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int same_dir(const char *a, const char *b)
@@ -139,7 +126,7 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 		ns_drop_cache(ctx);
 	cli_ns_opts(ctx, &o, libflags[mode]);
 	err = svmt_ns_open(&o, &ns);
-	if (err < 0 && (flags & CLI_NS_OPTIONAL) && no_namespace(ctx, err))
+	if (err == SVMT_ENONS && (flags & CLI_NS_OPTIONAL))
 		return CLI_NS_MISSING;
 	if (err < 0)
 		return cli_fail(err, verb, what);

@@ -73,6 +73,7 @@ int cli_exit_code(int err)
 	case SVMT_ENAME:
 		return CLI_EXIT_USAGE;
 	case -ENOENT:
+	case SVMT_ENONS:
 		return CLI_EXIT_NOTFOUND;
 	case -EACCES:
 	case -EPERM:
@@ -140,7 +141,8 @@ int cli_fail_detail(int err, const char *verb, const char *what,
 	cli_strerror(err, reason, sizeof(reason));
 	/* A clash, or something missing, is best said by the details alone
 	 * ("shm directory '/x' does not exist" is not "no such region"). */
-	if ((err == SVMT_ECLASH || err == -ENOENT || strstr(detail, reason)) &&
+	if ((err == SVMT_ECLASH || err == -ENOENT || err == SVMT_ENONS ||
+	     err == SVMT_EFEATURE || strstr(detail, reason)) &&
 	    detail[0] && !restates(detail, reason, cli_bare_name(what)))
 		cli_warn("cannot %s '%s': %s", verb, what, detail);
 	else if (detail[0] && !restates(detail, reason, cli_bare_name(what)))

@@ -17,7 +17,8 @@
 enum col_id {
 	COL_NAME, COL_BASE, COL_SIZE, COL_DATA, COL_CLIENTS, COL_GHOSTS,
 	COL_PIDS, COL_LOCK, COL_STATE, COL_FLAGS, COL_PERMS, COL_OWNER,
-	COL_GROUP, COL_CTIME, COL_GEN, NCOLS
+	COL_GROUP, COL_CTIME, COL_GEN, COL_HEAP_SIZE, COL_HEAP_USED,
+	COL_HEAP_FREE, NCOLS
 };
 
 /* Column names and JSON keys (lower case) are a stable interface. */
@@ -44,7 +45,7 @@ static const struct {
 	[COL_LOCK] = { "LOCK", 6, 0, SCOLS_JSON_STRING,
 		       "free, or PID(tag) of the holder, PID(dead)" },
 	[COL_STATE] = { "STATE", 6, 0, SCOLS_JSON_STRING,
-			"ready, init, corrupt, missing or orphan" },
+			"ready, init, corrupt, missing, orphan or newer" },
 	[COL_FLAGS] = { "FLAGS", 6, 0, SCOLS_JSON_STRING,
 			"persistent, heap, file" },
 	[COL_PERMS] = { "PERMS", 9, 0, SCOLS_JSON_STRING, "permissions" },
@@ -54,6 +55,12 @@ static const struct {
 			"creation time (ISO 8601)" },
 	[COL_GEN] = { "GEN", 3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
 		      "generation" },
+	[COL_HEAP_SIZE] = { "HEAP-SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "size of the heap (regions made with --heap)" },
+	[COL_HEAP_USED] = { "HEAP-USED", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "heap bytes in use, its header included" },
+	[COL_HEAP_FREE] = { "HEAP-FREE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "heap bytes free" },
 };
 
 static const enum col_id default_cols[] = {
@@ -91,16 +98,6 @@ const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len)
 	return buf;
 }
 
-const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
-					     size_t n, const char *name)
-{
-	name = cli_bare_name(name);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ri[i].name, name))
-			return &ri[i];
-	return NULL;
-}
-
 int cli_print_region_line(const struct svmt_region_info *ri)
 {
 	char *s;
@@ -114,14 +111,15 @@ int cli_print_region_line(const struct svmt_region_info *ri)
 	return 0;
 }
 
-int cli_print_verbose(FILE *fp, const struct svmt_region_info *ri, size_t n)
+int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
+		      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *s;
-		int err = svmt_format_region(&ri[i], SVMT_FORMAT_VERBOSE, &s);
+		int err = svmt_format_region(ri[i], SVMT_FORMAT_VERBOSE, &s);
 
 		if (err < 0)
-			return cli_fail(err, "format", ri[i].name);
+			return cli_fail(err, "format", ri[i]->name);
 		fprintf(fp, "%s%s", i ? "\n" : "", s);
 		free(s);
 	}
@@ -140,7 +138,7 @@ void cli_print_columns_help(FILE *fp)
 	fputs("\nColumns (-o NAME,... replaces the default, -o +NAME,... "
 	      "adds):\n", fp);
 	for (int i = 0; i < NCOLS; i++)
-		fprintf(fp, "  %-8s %s\n", cols[i].name, cols[i].help);
+		fprintf(fp, "  %-9s %s\n", cols[i].name, cols[i].help);
 	fputs("Default:", fp);
 	for (size_t i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
 		fprintf(fp, " %s", cols[default_cols[i]].name);
@@ -194,6 +192,7 @@ static const char *state_name(int state)
 	case SVMT_STATE_CORRUPT: return "corrupt";
 	case SVMT_STATE_MISSING: return "missing";
 	case SVMT_STATE_ORPHAN: return "orphan";
+	case SVMT_STATE_NEWER: return "newer";
 	default: return "unknown";
 	}
 }
@@ -264,20 +263,21 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		for (uint32_t i = 0; i < ri->nclients && off < len; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%s%d",
 						i ? sep : "",
-						(int)ri->clients[i].pid);
+						(int)ri->clients[i]->pid);
 		break;
 	case COL_LOCK:
-		if (noobj || ri->state == SVMT_STATE_CORRUPT)
+		if (noobj || ri->state == SVMT_STATE_CORRUPT ||
+		    ri->state == SVMT_STATE_NEWER)
 			break;
-		if (!ri->lock.owner)
+		if (!ri->lock->owner)
 			snprintf(buf, len, "free");
-		else if (ri->lock.owner < 0) /* no pid: "dead", "unrecoverable" */
-			snprintf(buf, len, "%s", ri->lock.tag_name);
-		else if (!ri->lock.owner_alive)
-			snprintf(buf, len, "%d(dead)", (int)ri->lock.owner);
+		else if (ri->lock->owner < 0) /* no pid: "dead", "unrecoverable" */
+			snprintf(buf, len, "%s", ri->lock->tag_name);
+		else if (!ri->lock->owner_alive)
+			snprintf(buf, len, "%d(dead)", (int)ri->lock->owner);
 		else
-			snprintf(buf, len, "%d(%s)", (int)ri->lock.owner,
-				 ri->lock.tag_name);
+			snprintf(buf, len, "%d(%s)", (int)ri->lock->owner,
+				 ri->lock->tag_name);
 		break;
 	case COL_STATE:
 		snprintf(buf, len, "%s", state_name(ri->state));
@@ -318,6 +318,15 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		break;
 	case COL_GEN:
 		snprintf(buf, len, "%" PRIu64, ri->generation);
+		break;
+	case COL_HEAP_SIZE:
+	case COL_HEAP_USED:
+	case COL_HEAP_FREE:
+		if (ri->heap_total)
+			cli_size_str(id == COL_HEAP_SIZE ? ri->heap_total
+				     : id == COL_HEAP_USED ? ri->heap_used
+							   : ri->heap_free,
+				     bytes, buf, len);
 		break;
 	case NCOLS:
 		break;
@@ -367,7 +376,7 @@ static int print_table(struct libscols_table *tb, int json)
 	return 0;
 }
 
-int cli_print_regions(const struct svmt_region_info *ri, size_t n,
+int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo)
 {
 	enum col_id ids[64];
@@ -411,7 +420,7 @@ int cli_print_regions(const struct svmt_region_info *ri, size_t n,
 		if (!ln)
 			goto oom;
 		for (int c = 0; c < ncols; c++) {
-			cell(&ri[i], ids[c], lo, buf, sizeof(buf));
+			cell(ri[i], ids[c], lo, buf, sizeof(buf));
 			if (scols_line_set_data(ln, (size_t)c, buf) < 0)
 				goto oom;
 		}

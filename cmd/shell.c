@@ -205,7 +205,7 @@ int cli_hold(struct cli_ctx *ctx, const char *name)
 {
 	struct svmt_region_opts ro;
 	struct svmt_ns_opts nso;
-	struct svmt_region_info ri;
+	struct svmt_region_info *ri;
 	struct cli_held *h;
 	int err;
 
@@ -234,13 +234,11 @@ int cli_hold(struct cli_ctx *ctx, const char *name)
 	snprintf(h->name, sizeof(h->name), "%s", svmt_region_name(h->r));
 	h->next = ctx->held;
 	ctx->held = h;
-	memset(&ri, 0, sizeof(ri));
-	snprintf(ri.name, sizeof(ri.name), "%s", h->name);
-	ri.base = svmt_region_base(h->r);
-	ri.size = svmt_region_size(h->r);
-	ri.data_base = (uint64_t)(uintptr_t)svmt_region_data(h->r);
-	ri.data_size = svmt_region_data_size(h->r);
-	err = cli_print_region_line(&ri);
+	err = svmt_region_stat(h->ns, h->name, &ri);
+	if (!err) {
+		err = cli_print_region_line(ri);
+		svmt_region_info_free(ri);
+	}
 	if (err < 0)
 		return cli_fail(err, "map", name);
 	printf("%s: held by this shell (pid %d) until 'release %s'\n",
@@ -377,7 +375,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 					 "only these regions");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, verbose, names, end };
-	struct svmt_region_info *all = NULL;
+	svmt_region_list *all = NULL;
 	size_t n = 0, len = 0;
 	char *text = NULL;
 	FILE *mem = NULL;
@@ -396,7 +394,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 			  cli_root_name(ctx), &ns);
 	if (ret > 0)
 		goto out;
-	if (ret == 0 && (ret = svmt_list(ns, &all, &n)) < 0) {
+	if (ret == 0 && (ret = svmt_list(ns, &all)) < 0) {
 		ret = cli_fail(ret, "show namespace", cli_root_name(ctx));
 		goto out;
 	}
@@ -406,19 +404,20 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	ret = CLI_EXIT_OK;
+	n = svmt_list_count(all);
 	for (size_t i = 0, shown = 0; i < n && ret == CLI_EXIT_OK; i++) {
+		const struct svmt_region_info *ri = svmt_list_get(all, i);
 		char *s;
 		int err, want = !names->count;
 
 		for (int k = 0; k < names->count; k++)
-			want |= !strcmp(all[i].name,
-					cli_bare_name(names->sval[k]));
+			want |= !strcmp(ri->name, cli_bare_name(names->sval[k]));
 		if (!want)
 			continue;
-		err = svmt_format_region(&all[i], verbose->count ?
+		err = svmt_format_region(ri, verbose->count ?
 					 SVMT_FORMAT_VERBOSE : 0, &s);
 		if (err < 0) {
-			ret = cli_fail(err, "format", all[i].name);
+			ret = cli_fail(err, "format", ri->name);
 			break;
 		}
 		fprintf(mem, "%s%s", shown++ && verbose->count ? "\n" : "", s);
@@ -428,11 +427,11 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	mem = NULL;
 	page(text, len);
 	for (int k = 0; k < names->count && ret == CLI_EXIT_OK; k++)
-		if (!cli_find_info(all, n, names->sval[k]))
+		if (!svmt_list_find(all, names->sval[k]))
 			ret = cli_not_found("show", names->sval[k]);
 out:
 	free(text);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	FREE(table);
 	return ret;
 }
@@ -698,19 +697,18 @@ static void comp_roots(const char *text)
 /* Live region names of the current namespace, read through the library. */
 static void comp_regions(const char *text)
 {
-	struct svmt_region_info *ri;
+	svmt_region_list *l;
 	struct svmt_ns_opts o;
-	size_t n;
 	svmt_ns *ns;
 
 	cli_ns_opts(comp_ctx, &o, SVMT_NS_RDONLY);
 	o.timeout_ms = 0;
 	if (svmt_ns_open(&o, &ns) < 0)
 		return;
-	if (svmt_list(ns, &ri, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			comp_add("", text, ri[i].name);
-		svmt_list_free(ri, n);
+	if (svmt_list(ns, &l) == 0) {
+		for (size_t i = 0; i < svmt_list_count(l); i++)
+			comp_add("", text, svmt_list_get(l, i)->name);
+		svmt_list_free(l);
 	}
 	svmt_ns_close(ns);
 }
@@ -817,17 +815,26 @@ static void on_line(char *line)
  */
 static char *read_line(const char *prompt, int *intr)
 {
+	sigset_t block, wait_mask;
+
 	got = 0;
 	got_line = NULL;
 	*intr = 0;
 	interrupted = 0;
+	/* SIGINT comes only while waiting (pselect), never between a check
+	 * of the flag and the wait. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
 	rl_callback_handler_install(prompt, on_line);
 	while (!got) {
 		fd_set fds;
 
 		FD_ZERO(&fds);
 		FD_SET(STDIN_FILENO, &fds);
-		if (select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL) < 0) {
+		if (pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL,
+			    &wait_mask) < 0) {
 			if (errno != EINTR || !interrupted)
 				continue;
 			/* As sh does: "^C", then a fresh prompt. */
@@ -837,11 +844,12 @@ static char *read_line(const char *prompt, int *intr)
 			rl_callback_sigcleanup();
 			rl_callback_handler_remove();
 			*intr = 1;
-			return NULL;
+			break;
 		}
 		rl_callback_read_char();
 	}
-	return got_line;
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	return *intr ? NULL : got_line;
 }
 
 static int interactive(struct cli_ctx *ctx)

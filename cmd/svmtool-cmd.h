@@ -255,12 +255,9 @@ const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len);
  */
 int cli_print_region_line(const struct svmt_region_info *ri);
 
-/* Find @name (leading '/' ignored) in a svmt_list() result, or NULL. */
-const struct svmt_region_info *cli_find_info(const struct svmt_region_info *ri,
-					     size_t n, const char *name);
-
 /* The svmt_format_region() dump of each region, a blank line between. */
-int cli_print_verbose(FILE *fp, const struct svmt_region_info *ri, size_t n);
+int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
+		      size_t n);
 
 struct list_opts {
 	const char *columns; /* -o: "A,B" replaces, "+A,B" appends; NULL */
@@ -271,7 +268,7 @@ struct list_opts {
  * Print @n regions as a table (or JSON, raw, export) as @lo says.
  * Returns 0, or 2 after reporting an unknown column, or 1.
  */
-int cli_print_regions(const struct svmt_region_info *ri, size_t n,
+int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo);
 
 /* Write the help text for the list columns. */

@@ -239,28 +239,29 @@ int svmt_client_alive(const struct svmt_ident *id, uint64_t base)
 	return maps_file_at(id->pid, base) != 0;
 }
 
-static struct svmt_ident *clients_of(struct svmt_rhdr *h)
+static struct svmt_ident *clients_of(const struct svmt_rctx *ctx)
 {
-	return (struct svmt_ident *)((char *)h + SVMT_CLIENTS_OFF);
+	return (struct svmt_ident *)((char *)ctx->h + ctx->clients_off);
 }
 
-static uint32_t clients_count(const struct svmt_rhdr *h, uint32_t max)
+static uint32_t clients_count(const struct svmt_rctx *ctx)
 {
-	return h->nclients < max ? h->nclients : max;
+	return ctx->h->nclients < ctx->max_clients ? ctx->h->nclients
+						   : ctx->max_clients;
 }
 
-int svmt_clients_add(struct svmt_rhdr *h, uint32_t max,
-		     const struct svmt_ident *id)
+int svmt_clients_add(const struct svmt_rctx *ctx, const struct svmt_ident *id)
 {
-	struct svmt_ident *c = clients_of(h);
-	uint32_t i, n = clients_count(h, max);
+	struct svmt_rhdr *h = ctx->h;
+	struct svmt_ident *c = clients_of(ctx);
+	uint32_t i, max = ctx->max_clients, n = clients_count(ctx);
 
 	for (i = 0; i < n; i++)
 		if (svmt_ident_same(&c[i], id))
 			return 0;
 	if (n == max) {
-		svmt_clients_purge(h, max, NULL, NULL, NULL);
-		n = clients_count(h, max);
+		svmt_clients_purge(ctx, NULL, NULL, NULL);
+		n = clients_count(ctx);
 		if (n == max)
 			return svmt_fail(SVMT_ECLIENTFULL, "%u clients attached",
 					 max);
@@ -270,11 +271,11 @@ int svmt_clients_add(struct svmt_rhdr *h, uint32_t max,
 	return 0;
 }
 
-void svmt_clients_del(struct svmt_rhdr *h, uint32_t max,
-		      const struct svmt_ident *id)
+void svmt_clients_del(const struct svmt_rctx *ctx, const struct svmt_ident *id)
 {
-	struct svmt_ident *c = clients_of(h);
-	uint32_t i, n = clients_count(h, max);
+	struct svmt_rhdr *h = ctx->h;
+	struct svmt_ident *c = clients_of(ctx);
+	uint32_t i, n = clients_count(ctx);
 
 	for (i = 0; i < n; i++) {
 		if (svmt_ident_same(&c[i], id)) {
@@ -286,13 +287,13 @@ void svmt_clients_del(struct svmt_rhdr *h, uint32_t max,
 	}
 }
 
-uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first)
+uint32_t svmt_clients_live(const struct svmt_rctx *ctx, pid_t *first)
 {
-	struct svmt_ident *c = clients_of(h);
-	uint32_t i, live = 0, n = clients_count(h, max);
+	struct svmt_ident *c = clients_of(ctx);
+	uint32_t i, live = 0, n = clients_count(ctx);
 
 	for (i = 0; i < n; i++) {
-		if (svmt_client_alive(&c[i], h->base)) {
+		if (svmt_client_alive(&c[i], ctx->h->base)) {
 			if (!live && first)
 				*first = c[i].pid;
 			live++;
@@ -301,11 +302,12 @@ uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first)
 	return live;
 }
 
-uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max,
-			    svmt_event_fn fn, void *arg, const char *name)
+uint32_t svmt_clients_purge(const struct svmt_rctx *ctx, svmt_event_fn fn,
+			    void *arg, const char *name)
 {
-	struct svmt_ident *c = clients_of(h);
-	uint32_t i = 0, removed = 0, n = clients_count(h, max);
+	struct svmt_rhdr *h = ctx->h;
+	struct svmt_ident *c = clients_of(ctx);
+	uint32_t i = 0, removed = 0, n = clients_count(ctx);
 
 	while (i < n) {
 		if (svmt_client_alive(&c[i], h->base)) {
@@ -315,6 +317,7 @@ uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max,
 		if (fn) {
 			char msg[96];
 			struct svmt_event ev = {
+				.struct_size = sizeof(ev),
 				.kind = SVMT_EV_GHOST, .region = name,
 				.pid = c[i].pid, .start_time = c[i].start,
 				.fixed = 1, .detail = msg,

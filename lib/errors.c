@@ -28,6 +28,11 @@ const char *svmt_strerror(int err)
 	case SVMT_ENOTATTACHED: return "namespace not attached";
 	case SVMT_ENOTRECOVERABLE: return "lock not recoverable";
 	case SVMT_ERDONLY: return "namespace opened read-only";
+	case SVMT_EFEATURE: return "made by a newer svmtool";
+	case SVMT_ENONS: return "no such namespace";
+	case SVMT_ENOHEAP: return "region has no heap";
+	case SVMT_EFOREIGN: return "not a block of this heap";
+	case SVMT_EDOUBLEFREE: return "heap block already free";
 	case -ENOENT: return "no such region";
 	case -EEXIST: return "region exists";
 	case -EBUSY: return "busy";

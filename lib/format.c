@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void put_size(FILE *f, uint64_t size)
 {
@@ -51,16 +52,30 @@ static void put_lock(FILE *f, const struct svmt_lock_info *l)
 	fputc('\n', f);
 }
 
-int svmt_format_region(const struct svmt_region_info *ri, unsigned flags,
+int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 		       char **out)
 {
+	static const struct svmt_lock_info no_lock = {
+		.struct_size = sizeof(no_lock),
+	};
 	bool verbose = flags & SVMT_FORMAT_VERBOSE;
+	struct svmt_region_info copy, *ri = &copy;
 	char *buf = NULL;
 	size_t len = 0;
 	uint32_t i;
 	FILE *f;
 
 	*out = NULL;
+	if (caller->struct_size < sizeof(uint32_t))
+		return -EINVAL;
+	/* Fields past the caller's struct_size are absent: zero. */
+	memset(&copy, 0, sizeof(copy));
+	memcpy(&copy, caller, caller->struct_size < sizeof(copy)
+				      ? caller->struct_size : sizeof(copy));
+	if (!copy.lock)
+		copy.lock = &no_lock;
+	if (!copy.clients)
+		copy.nclients = 0;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
@@ -79,6 +94,9 @@ int svmt_format_region(const struct svmt_region_info *ri, unsigned flags,
 		fprintf(f, "  init: being created by %spid %d\n",
 			ri->creator_alive ? "" : "dead ", (int)ri->creator);
 		goto done;
+	case SVMT_STATE_NEWER:
+		fprintf(f, "  newer: %s\n", ri->detail);
+		goto done;
 	case SVMT_STATE_ORPHAN:
 		fputs("  orphan: object not in the directory\n", f);
 		break;
@@ -89,20 +107,29 @@ int svmt_format_region(const struct svmt_region_info *ri, unsigned flags,
 		ri->user_ctx, ri->generation);
 	if (verbose) {
 		put_flags(f, ri->flags);
-		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64 "\n",
+		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64,
 			ri->data_base, ri->data_size);
+		if (ri->flags & SVMT_RF_HEAP)
+			fprintf(f, " data_heap 0x%016" PRIx64, ri->data_heap);
+		fputc('\n', f);
 	}
 	fprintf(f, "  %u client%s, pids:", ri->nclients,
 		ri->nclients == 1 ? "" : "s");
 	for (i = 0; i < ri->nclients; i++)
-		fprintf(f, " %d%s", (int)ri->clients[i].pid,
-			ri->clients[i].alive ? "" : "(dead)");
+		fprintf(f, " %d%s", (int)ri->clients[i]->pid,
+			ri->clients[i]->alive ? "" : "(dead)");
 	fputc('\n', f);
-	put_lock(f, &ri->lock);
+	put_lock(f, ri->lock);
 	if (verbose && ri->size)
 		fprintf(f, "  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
 			" (%" PRIu64 "k)\n", ri->base, ri->base + ri->size - 1,
 			ri->size >> 10);
+	if (verbose && ri->flags & SVMT_RF_HEAP)
+		fprintf(f, "  heap: total %" PRIu64 ", used %" PRIu64 ", free %"
+			PRIu64 ", largest free %" PRIu64 ", %" PRIu64 " object%s\n",
+			ri->heap_total, ri->heap_used, ri->heap_free,
+			ri->heap_largest_free, ri->heap_objects,
+			ri->heap_objects == 1 ? "" : "s");
 done:
 	if (fclose(f)) {
 		free(buf);

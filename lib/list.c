@@ -40,23 +40,102 @@ int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out)
 	return 0;
 }
 
+/*
+ * One region's description with everything it points to, in one block:
+ * handed out as &box->ri and freed by svmt_region_info_free().
+ */
+struct info_box {
+	struct svmt_region_info ri;
+	struct svmt_lock_info lock;
+	const struct svmt_client_info **cptr;
+	struct svmt_client_info *cl;
+};
+
+struct svmt_region_list {
+	size_t n, cap;
+	struct svmt_region_info **v;
+};
+
+static struct svmt_region_info *info_new(const char *name)
+{
+	struct info_box *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->ri.struct_size = sizeof(b->ri);
+	b->lock.struct_size = sizeof(b->lock);
+	b->ri.lock = &b->lock;
+	b->ri.uid = (uid_t)-1;
+	b->ri.gid = (gid_t)-1;
+	snprintf(b->ri.name, sizeof(b->ri.name), "%s", name);
+	return &b->ri;
+}
+
+static struct info_box *box_of(const struct svmt_region_info *ri)
+{
+	return (struct info_box *)(void *)((char *)ri -
+					   offsetof(struct info_box, ri));
+}
+
+void svmt_region_info_free(struct svmt_region_info *ri)
+{
+	struct info_box *b;
+
+	if (!ri)
+		return;
+	b = box_of(ri);
+	free(b->cptr);
+	free(b->cl);
+	free(b);
+}
+
 static void set_corrupt(struct svmt_region_info *ri, int err)
 {
-	ri->state = SVMT_STATE_CORRUPT;
+	ri->state = err == SVMT_EFEATURE ? SVMT_STATE_NEWER : SVMT_STATE_CORRUPT;
 	ri->error = err;
 	snprintf(ri->detail, sizeof(ri->detail), "%s",
 		 svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(err));
+}
+
+/* The clients of a region header copy @buf (validated, @hdr). */
+static int read_clients(struct svmt_region_info *ri, const char *buf,
+			const struct svmt_rhdr *hdr)
+{
+	struct info_box *b = box_of(ri);
+	const struct svmt_ident *cl =
+		(const struct svmt_ident *)(buf + hdr->clients_off);
+	uint32_t i, n = hdr->nclients;
+
+	if (!n)
+		return 0;
+	b->cl = calloc(n, sizeof(*b->cl));
+	b->cptr = calloc(n, sizeof(*b->cptr));
+	if (!b->cl || !b->cptr)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		b->cl[i].struct_size = sizeof(b->cl[i]);
+		b->cl[i].pid = cl[i].pid;
+		b->cl[i].start_time = cl[i].start;
+		b->cl[i].alive = svmt_client_alive(&cl[i], hdr->base);
+		b->cptr[i] = &b->cl[i];
+		ri->nghosts += !b->cl[i].alive;
+	}
+	ri->clients = b->cptr;
+	ri->nclients = n;
+	return 0;
 }
 
 /* Fill @ri from the object of region ri->name; returns 0 or the error. */
 static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		       uid_t owner)
 {
+	struct svmt_lock_info *lk = &box_of(ri)->lock;
+	struct svmt_features feat;
+	struct svmt_heap_view hv;
 	struct svmt_rhdr hdr;
-	struct svmt_ident *cl;
 	struct stat st;
 	char *buf = NULL;
-	uint32_t i, n;
+	bool heap = false;
 	int fd, rc;
 
 	{	/* What the file system says, trusted or not. */
@@ -72,7 +151,7 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	fd = svmt_obj_open(ns, ri->name, O_RDONLY, owner, &st);
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(fd, &st, ns->root_name, ri->name, &hdr);
+	rc = svmt_rhdr_read(ns, fd, &st, ri->name, false, &hdr);
 	if (!rc) {
 		buf = malloc(hdr.data_off);
 		if (!buf)
@@ -80,6 +159,10 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		else if (pread(fd, buf, hdr.data_off, 0) != (ssize_t)hdr.data_off)
 			rc = svmt_fail(SVMT_ECORRUPT, "region object truncated");
 	}
+	/* A heap it cannot read leaves the region listed, its counts 0. */
+	if (!rc && hdr.flags & SVMT_RF_HEAP)
+		heap = svmt_heap_view_fd(fd, hdr.data_off, hdr.data_size,
+					 &hv) == 0;
 	close(fd);
 	if (rc) {
 		free(buf);
@@ -87,14 +170,15 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	}
 	/* Re-validate the copy we will read clients from. */
 	rc = svmt_rhdr_validate((struct svmt_rhdr *)buf, hdr.data_off,
-				(uint64_t)st.st_size, ns->root_name, ri->name);
+				(uint64_t)st.st_size, ns->g.page, ns->root_name,
+				ri->name, false);
 	if (!rc && memcmp(buf, &hdr, offsetof(struct svmt_rhdr, nclients)))
 		rc = svmt_fail(SVMT_ECORRUPT, "region header changed while read");
 	if (rc) {
 		free(buf);
 		return rc;
 	}
-	memcpy(&hdr, buf, sizeof(hdr));
+	memcpy(&hdr, buf, hdr.hdr_size < sizeof(hdr) ? hdr.hdr_size : sizeof(hdr));
 	ri->base = hdr.base;
 	ri->size = hdr.size;
 	ri->data_base = hdr.base + hdr.data_off;
@@ -104,76 +188,142 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	ri->flags = hdr.flags;
 	ri->ctime = hdr.ctime;
 	ri->creator = hdr.creator.pid;
+	svmt_rhdr_features(&hdr, &feat);
+	ri->compat = feat.compat;
+	ri->ro_compat = feat.ro_compat;
+	ri->incompat = feat.incompat;
+	if (hdr.flags & SVMT_RF_HEAP) {
+		ri->data_heap = ri->data_base;
+		if (heap) {
+			ri->heap_total = hv.total;
+			ri->heap_used = hv.used;
+			ri->heap_free = hv.free;
+			ri->heap_largest_free = hv.largest_free;
+			ri->heap_objects = hv.objects;
+		}
+	}
 	/* The user's lock; when it is free, whoever holds the bookkeeping.
 	 * Their words were checked before use, like every other field. */
 	{
 		struct svmt_lock_info meta;
 
-		rc = svmt_lock_describe(&hdr.lock, &ri->lock);
+		rc = svmt_lock_describe(&hdr.lock, lk);
 		if (!rc)
 			rc = svmt_lock_describe(&hdr.meta, &meta);
 		if (rc) {
 			free(buf);
 			return rc;
 		}
-		if (!ri->lock.owner) {
-			meta.recoveries += ri->lock.recoveries;
-			ri->lock = meta;
+		if (!lk->owner) {
+			meta.recoveries += lk->recoveries;
+			*lk = meta;
 		} else {
-			ri->lock.recoveries += meta.recoveries;
+			lk->recoveries += meta.recoveries;
 		}
 	}
 	if (atomic_load(&hdr.state) != SVMT_RS_READY)
 		ri->state = SVMT_STATE_REMOVING; /* published objects are READY */
-	n = hdr.nclients;
-	cl = (struct svmt_ident *)(buf + SVMT_CLIENTS_OFF);
-	ri->clients = n ? calloc(n, sizeof(*ri->clients)) : NULL;
-	if (n && !ri->clients) {
-		free(buf);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		ri->clients[i].pid = cl[i].pid;
-		ri->clients[i].start_time = cl[i].start;
-		ri->clients[i].alive = svmt_client_alive(&cl[i], hdr.base);
-		ri->nghosts += !ri->clients[i].alive;
-	}
-	ri->nclients = n;
+	rc = read_clients(ri, buf, &hdr);
 	free(buf);
+	return rc;
+}
+
+/* Describe a region the directory has (entry @e): 0, or -ENOMEM. */
+static int describe_entry(struct svmt_ns *ns, const struct svmt_dirent *e,
+			  struct svmt_region_info *ri)
+{
+	uint32_t st = atomic_load(&e->state);
+	int rc;
+
+	ri->in_directory = 1;
+	ri->base = e->base;
+	ri->size = e->size;
+	ri->generation = e->generation;
+	ri->flags = e->flags;
+	if (st == SVMT_ENT_INIT) {
+		ri->state = SVMT_STATE_INIT;
+		ri->creator = e->creator.pid;
+		ri->creator_alive = svmt_ident_alive(&e->creator);
+		return 0; /* its object is not published yet */
+	}
+	rc = read_object(ns, ri, SVMT_ANY_OWNER);
+	if (rc == -ENOENT) {
+		ri->state = SVMT_STATE_MISSING;
+	} else if (rc == -ENOMEM) {
+		return rc;
+	} else if (rc) {
+		set_corrupt(ri, rc);
+	} else if (ri->base != e->base || ri->size != e->size) {
+		svmt_fail(SVMT_ECORRUPT, "object disagrees with the directory");
+		set_corrupt(ri, SVMT_ECORRUPT);
+	} else if (ri->generation != e->generation ||
+		   ri->state == SVMT_STATE_REMOVING) {
+		/* An interrupted remove: the entry outlived it. */
+		ri->state = SVMT_STATE_MISSING;
+		snprintf(ri->detail, sizeof(ri->detail),
+			 "object left by an interrupted removal");
+	}
+	return 0;
+}
+
+/* Describe an object the directory does not have: 0, -ENOENT (removed
+ * meanwhile) or -ENOMEM. */
+static int describe_orphan(struct svmt_ns *ns, struct svmt_region_info *ri)
+{
+	int rc = read_object(ns, ri, SVMT_ANY_OWNER);
+
+	if (rc == -ENOMEM || rc == -ENOENT)
+		return rc;
+	if (rc)
+		set_corrupt(ri, rc);
+	else
+		ri->state = SVMT_STATE_ORPHAN;
 	return 0;
 }
 
 int svmt_region_peek(struct svmt_ns *ns, const char *name,
-		     struct svmt_region_info *ri)
+		     struct svmt_region_info **out)
 {
-	memset(ri, 0, sizeof(*ri));
-	ri->uid = (uid_t)-1;
-	ri->gid = (gid_t)-1;
-	snprintf(ri->name, sizeof(ri->name), "%s", name);
-	return read_object(ns, ri, SVMT_ANY_OWNER);
+	struct svmt_region_info *ri = info_new(name);
+	int rc;
+
+	*out = NULL;
+	if (!ri)
+		return -ENOMEM;
+	rc = read_object(ns, ri, SVMT_ANY_OWNER);
+	if (rc) {
+		svmt_region_info_free(ri);
+		return rc;
+	}
+	*out = ri;
+	return 0;
 }
 
 static int cmp_info(const void *a, const void *b)
 {
-	return strcmp(((const struct svmt_region_info *)a)->name,
-		      ((const struct svmt_region_info *)b)->name);
+	return strcmp((*(struct svmt_region_info *const *)a)->name,
+		      (*(struct svmt_region_info *const *)b)->name);
 }
 
-static int grow(struct svmt_region_info **v, size_t *n, size_t *cap)
+/* A new entry called @name at the end of @l, or NULL. */
+static struct svmt_region_info *list_add(struct svmt_region_list *l,
+					 const char *name)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct svmt_region_info *nv = realloc(*v, nc * sizeof(**v));
+	struct svmt_region_info *ri;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		struct svmt_region_info **nv = realloc(l->v, nc * sizeof(*nv));
 
 		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
+			return NULL;
+		l->v = nv;
+		l->cap = nc;
 	}
-	memset(&(*v)[*n], 0, sizeof(**v));
-	(*v)[*n].uid = (uid_t)-1;
-	(*v)[*n].gid = (gid_t)-1;
-	return 0;
+	ri = info_new(name);
+	if (ri)
+		l->v[l->n++] = ri;
+	return ri;
 }
 
 /* Call @fn with every name in the shm directory after "svmt:ROOT"; it
@@ -316,8 +466,7 @@ void svmt_tempname(struct svmt_ns *ns, const struct svmt_tempobj *t,
 
 /* Objects still under a creator's temporary name: INIT, outside the
  * directory, with the creator's pid. */
-static int list_temps(struct svmt_ns *ns, struct svmt_region_info **v,
-		      size_t *n, size_t *cap)
+static int list_temps(struct svmt_ns *ns, struct svmt_region_list *l)
 {
 	struct svmt_tempobj *t = NULL;
 	size_t nt = 0, i;
@@ -331,11 +480,11 @@ static int list_temps(struct svmt_ns *ns, struct svmt_region_info **v,
 
 		if (!t[i].name[0])
 			continue; /* the namespace's own: recover's business */
-		rc = grow(v, n, cap);
-		if (rc)
+		ri = list_add(l, t[i].name);
+		if (!ri) {
+			rc = -ENOMEM;
 			break;
-		ri = &(*v)[(*n)++];
-		memcpy(ri->name, t[i].name, sizeof(ri->name));
+		}
 		ri->state = SVMT_STATE_INIT;
 		ri->creator = cr.pid;
 		ri->creator_alive = svmt_ident_alive(&cr);
@@ -352,68 +501,41 @@ static int list_temps(struct svmt_ns *ns, struct svmt_region_info **v,
 	return rc;
 }
 
-int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
+int svmt_list(svmt_ns *ns, svmt_region_list **out)
 {
 	struct svmt_root *copy;
-	struct svmt_region_info *v = NULL;
+	struct svmt_region_list *l;
 	char (*objs)[SVMT_NAME_MAX + 1] = NULL;
-	size_t n = 0, cap = 0, nobjs = 0, i;
+	size_t nobjs = 0, i;
 	struct svmt_dir d;
 	uint32_t s;
 	int rc;
 
 	svmt_clear_detail();
 	*out = NULL;
-	*count = 0;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
 	rc = svmt_root_snapshot(ns, &copy);
-	if (rc)
+	if (rc) {
+		free(l);
 		return rc;
+	}
 	d.r = copy;
 	d.g = &ns->g;
 	for (s = 0; s < ns->g.slots; s++) {
 		struct svmt_dirent *e = &svmt_dir_slots(&d)[s];
 		struct svmt_region_info *ri;
-		uint32_t st = atomic_load(&e->state);
 		char nm[SVMT_NAME_MAX + 1];
 
-		if (st == SVMT_ENT_EMPTY ||
+		if (atomic_load(&e->state) == SVMT_ENT_EMPTY ||
 		    !memchr(e->name, '\0', sizeof(e->name)) ||
 		    svmt_name_norm(e->name, nm))
 			continue;
-		rc = grow(&v, &n, &cap);
+		ri = list_add(l, nm);
+		rc = ri ? describe_entry(ns, e, ri) : -ENOMEM;
 		if (rc)
 			goto fail;
-		ri = &v[n++];
-		memcpy(ri->name, nm, sizeof(nm));
-		ri->in_directory = 1;
-		ri->base = e->base;
-		ri->size = e->size;
-		ri->generation = e->generation;
-		ri->flags = e->flags;
-		if (st == SVMT_ENT_INIT) {
-			ri->state = SVMT_STATE_INIT;
-			ri->creator = e->creator.pid;
-			ri->creator_alive = svmt_ident_alive(&e->creator);
-			continue; /* its object is not published yet */
-		}
-		rc = read_object(ns, ri, SVMT_ANY_OWNER);
-		if (rc == -ENOENT) {
-			ri->state = SVMT_STATE_MISSING;
-		} else if (rc == -ENOMEM) {
-			goto fail;
-		} else if (rc) {
-			set_corrupt(ri, rc);
-		} else if (ri->base != e->base || ri->size != e->size) {
-			svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
-				  "directory");
-			set_corrupt(ri, SVMT_ECORRUPT);
-		} else if (ri->generation != e->generation ||
-			   ri->state == SVMT_STATE_REMOVING) {
-			/* An interrupted remove: the entry outlived it. */
-			ri->state = SVMT_STATE_MISSING;
-			snprintf(ri->detail, sizeof(ri->detail),
-				 "object left by an interrupted removal");
-		}
 	}
 	rc = svmt_obj_names(ns, &objs, &nobjs);
 	if (rc)
@@ -423,46 +545,108 @@ int svmt_list(svmt_ns *ns, struct svmt_region_info **out, size_t *count)
 
 		if (svmt_dir_find(&d, objs[i]))
 			continue;
-		rc = grow(&v, &n, &cap);
-		if (rc)
-			goto fail;
-		ri = &v[n++];
-		memcpy(ri->name, objs[i], sizeof(ri->name));
-		rc = read_object(ns, ri, SVMT_ANY_OWNER);
-		if (rc == -ENOMEM)
-			goto fail;
+		ri = list_add(l, objs[i]);
+		rc = ri ? describe_orphan(ns, ri) : -ENOMEM;
 		if (rc == -ENOENT) { /* removed meanwhile */
-			n--;
+			svmt_region_info_free(l->v[--l->n]);
 			continue;
 		}
 		if (rc)
-			set_corrupt(ri, rc);
-		else
-			ri->state = SVMT_STATE_ORPHAN;
+			goto fail;
 	}
-	rc = list_temps(ns, &v, &n, &cap);
+	rc = list_temps(ns, l);
 	if (rc)
 		goto fail;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_info);
-	*out = v;
-	*count = n;
-	v = NULL;
-	n = 0;
+	rc = 0;
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_info);
+	*out = l;
+	l = NULL;
 fail:
-	svmt_list_free(v, n);
+	svmt_list_free(l);
 	free(objs);
 	free(copy);
 	return rc;
 }
 
-void svmt_list_free(struct svmt_region_info *ri, size_t count)
+size_t svmt_list_count(const svmt_region_list *l)
+{
+	return l ? l->n : 0;
+}
+
+const struct svmt_region_info *svmt_list_get(const svmt_region_list *l,
+					     size_t i)
+{
+	return l && i < l->n ? l->v[i] : NULL;
+}
+
+const struct svmt_region_info *svmt_list_find(const svmt_region_list *l,
+					      const char *name)
+{
+	size_t lo = 0, hi = svmt_list_count(l);
+
+	if (!name)
+		return NULL;
+	if (name[0] == '/')
+		name++;
+	while (lo < hi) { /* sorted by name */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->v[mid]->name, name);
+
+		if (!c)
+			return l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void svmt_list_free(svmt_region_list *l)
 {
 	size_t i;
 
-	if (!ri)
+	if (!l)
 		return;
-	for (i = 0; i < count; i++)
-		free(ri[i].clients);
-	free(ri);
+	for (i = 0; i < l->n; i++)
+		svmt_region_info_free(l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+int svmt_region_stat(svmt_ns *ns, const char *name,
+		     struct svmt_region_info **out)
+{
+	char nm[SVMT_NAME_MAX + 1];
+	struct svmt_region_info *ri;
+	struct svmt_dirent e;
+	int rc;
+
+	svmt_clear_detail();
+	*out = NULL;
+	if (svmt_name_norm(name, nm))
+		return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
+				 name ? name : "(null)");
+	ri = info_new(nm);
+	if (!ri)
+		return -ENOMEM;
+	/* One probe of the directory as it is now, not as it was at open. */
+	rc = svmt_dir_lookup_fd(ns->rootfd, &ns->g, nm, &e);
+	if (rc == 1 && (!memchr(e.name, '\0', sizeof(e.name)) ||
+			atomic_load(&e.state) > SVMT_ENT_READY))
+		rc = svmt_fail(SVMT_ECORRUPT, "directory entry of '%s' is "
+			       "damaged; run recover", nm);
+	if (rc == 1)
+		rc = describe_entry(ns, &e, ri);
+	else if (rc == 0)
+		rc = describe_orphan(ns, ri);
+	if (rc == -ENOENT)
+		rc = svmt_fail(-ENOENT, "no such region '%s'", nm);
+	if (rc) {
+		svmt_region_info_free(ri);
+		return rc;
+	}
+	*out = ri;
+	return 0;
 }

@@ -132,6 +132,7 @@ int svmt_lock_describe(const struct svmt_shlock *l, struct svmt_lock_info *li)
 	int rc = svmt_lock_inspect(l, &v);
 
 	memset(li, 0, sizeof(*li));
+	li->struct_size = sizeof(*li);
 	li->recoveries = l->recoveries;
 	if (rc)
 		return rc;
@@ -303,7 +304,7 @@ const char *svmt_tag_name(uint32_t tag)
 {
 	static const char *const names[] = {
 		"none", "create", "open", "close", "remove", "scan", "recover",
-		"info",
+		"info", "heap",
 	};
 
 	if (tag & SVMT_TAG_USER)

@@ -21,14 +21,21 @@
 static pthread_mutex_t attached_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct svmt_ns *attached; /* namespaces with a reservation */
 
-void svmt_ns_opts_init(struct svmt_ns_opts *o)
+void svmt_ns_opts_init_size(struct svmt_ns_opts *o, size_t size)
 {
-	memset(o, 0, sizeof(*o));
-	o->timeout_ms = -1;
-	o->mode = 0600;
-	o->owner = (uid_t)-1;
-	o->group = (gid_t)-1;
-	o->trusted_uid = (uid_t)-1;
+	struct svmt_ns_opts d;
+
+	memset(&d, 0, sizeof(d));
+	d.struct_size = (uint32_t)(size < sizeof(d) ? size : sizeof(d));
+	d.timeout_ms = -1;
+	d.mode = 0600;
+	d.owner = (uid_t)-1;
+	d.group = (gid_t)-1;
+	d.trusted_uid = (uid_t)-1;
+	/* A newer caller's fields past ours stay zero: their defaults. */
+	memset(o, 0, size);
+	memcpy(o, &d, d.struct_size);
+	o->struct_size = (uint32_t)size;
 }
 
 bool svmt_wait_step(int *waited_ms, int timeout_ms)
@@ -54,78 +61,12 @@ static size_t align64(size_t v)
 	return (v + 63) & ~(size_t)63;
 }
 
-static uint32_t slots_for(uint32_t capacity)
-{
-	uint64_t s = 4;
-
-	if (capacity > SVMT_MAX_CAPACITY)
-		return 0; /* refused by the callers */
-	while (s < 2ULL * capacity)
-		s <<= 1;
-	return (uint32_t)s;
-}
-
-int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
-		       const char *root, struct svmt_geom *g)
-{
-	uint64_t dir_end, free_end;
-
-	if (file_size < sizeof(*r))
-		return svmt_fail(SVMT_ECORRUPT, "namespace object truncated "
-				 "(%" PRIu64 " bytes)", file_size);
-	if (memcmp(r->magic, SVMT_ROOT_MAGIC, sizeof(r->magic)))
-		return svmt_fail(SVMT_ECORRUPT, "bad magic");
-	if (r->version != SVMT_LAYOUT_VERSION)
-		return svmt_fail(SVMT_EVERSION, "layout version %u, expected %u",
-				 r->version, SVMT_LAYOUT_VERSION);
-	if (r->hdr_size != sizeof(*r))
-		return svmt_fail(SVMT_ECORRUPT, "header size %u", r->hdr_size);
-	if (r->file_size != file_size || file_size & (SVMT_PAGE - 1))
-		return svmt_fail(SVMT_ECORRUPT, "size %" PRIu64 " recorded, file "
-				 "has %" PRIu64, r->file_size, file_size);
-	if (!r->base || (r->base | r->span) & (SVMT_PAGE - 1) ||
-	    r->span <= file_size || r->base >= SVMT_ADDR_LIMIT ||
-	    r->span > SVMT_ADDR_LIMIT - r->base)
-		return svmt_fail(SVMT_ECORRUPT, "bad span 0x%" PRIx64 "+0x%" PRIx64,
-				 r->base, r->span);
-	if (r->capacity == 0 || r->capacity > SVMT_MAX_CAPACITY ||
-	    r->slots != slots_for(r->capacity) ||
-	    r->free_cap != r->capacity + 1)
-		return svmt_fail(SVMT_ECORRUPT, "bad directory geometry");
-	/* Offsets are checked against the file before any sum can wrap. */
-	if (r->dir_off < sizeof(*r) || r->dir_off % 64 ||
-	    r->dir_off > file_size || r->free_off > file_size)
-		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
-	dir_end = r->dir_off + (uint64_t)r->slots * sizeof(struct svmt_dirent);
-	free_end = r->free_off + (uint64_t)r->free_cap * sizeof(struct svmt_extent);
-	if (dir_end > file_size || r->free_off < dir_end || r->free_off % 8 ||
-	    free_end > file_size)
-		return svmt_fail(SVMT_ECORRUPT, "offsets past the end");
-	/* Exactly the size its geometry needs: nothing unbounded is read. */
-	if (file_size != svmt_page_up(free_end))
-		return svmt_fail(SVMT_ECORRUPT, "size %" PRIu64 " does not fit "
-				 "the directory geometry", file_size);
-	if (memchr(r->root, '\0', sizeof(r->root)) == NULL ||
-	    (root && strcmp(r->root, root)))
-		return svmt_fail(SVMT_ECORRUPT, "object of another namespace");
-	if (g) {
-		g->base = r->base;
-		g->span = r->span;
-		g->file_size = file_size;
-		g->capacity = r->capacity;
-		g->slots = r->slots;
-		g->free_cap = r->free_cap;
-		g->dir_off = r->dir_off;
-		g->free_off = r->free_off;
-		g->area_start = r->base + file_size;
-	}
-	return 0;
-}
-
 static bool geom_equal(const struct svmt_geom *a, const struct svmt_geom *b)
 {
 	return a->base == b->base && a->span == b->span &&
-	       a->file_size == b->file_size && a->capacity == b->capacity &&
+	       a->file_size == b->file_size && a->page == b->page &&
+	       !memcmp(&a->feat, &b->feat, sizeof(a->feat)) &&
+	       a->capacity == b->capacity &&
 	       a->slots == b->slots && a->free_cap == b->free_cap &&
 	       a->dir_off == b->dir_off && a->free_off == b->free_off;
 }
@@ -202,11 +143,12 @@ static int root_create(int dirfd, const char *objname, const char *root,
 	uint64_t base = o->base ? o->base : SVMT_DEFAULT_BASE;
 	uint64_t span = o->span ? o->span : SVMT_DEFAULT_SPAN;
 	uint32_t cap = o->capacity ? o->capacity : SVMT_DEFAULT_CAPACITY;
-	uint32_t slots = slots_for(cap);
+	uint32_t slots = svmt_slots_for(cap);
+	uint64_t page = svmt_sys_page();
 	uint64_t dir_off = align64(sizeof(struct svmt_root));
 	uint64_t free_off = dir_off + (uint64_t)slots * sizeof(struct svmt_dirent);
 	uint64_t size = svmt_page_up(free_off + (cap + 1ULL) *
-				     sizeof(struct svmt_extent));
+				     sizeof(struct svmt_extent), page);
 	char tmpname[SVMT_TMPNAME_MAX];
 	struct svmt_root *r;
 	struct svmt_dir d;
@@ -217,12 +159,12 @@ static int root_create(int dirfd, const char *objname, const char *root,
 	if (cap > SVMT_MAX_CAPACITY)
 		return svmt_fail(-EINVAL, "capacity %u above %u", cap,
 				 SVMT_MAX_CAPACITY);
-	if ((base | span) & (SVMT_PAGE - 1) || base >= SVMT_ADDR_LIMIT ||
+	if ((base | span) & (page - 1) || base >= SVMT_ADDR_LIMIT ||
 	    span > SVMT_ADDR_LIMIT - base)
 		return svmt_fail(-EINVAL, "bad span 0x%" PRIx64 "+0x%" PRIx64
 				 " (page aligned, below 0x%llx)", base, span,
 				 SVMT_ADDR_LIMIT);
-	if (span < size + SVMT_PAGE * 2)
+	if (span < size + page * 2)
 		return svmt_fail(-EINVAL, "span 0x%" PRIx64 " too small", span);
 	fd = svmt_create_file(dirfd, objname, o->mode, tmpname);
 	if (fd < 0)
@@ -250,6 +192,7 @@ static int root_create(int dirfd, const char *objname, const char *root,
 	r->dir_off = dir_off;
 	r->free_off = free_off;
 	r->free_cap = cap + 1;
+	r->page_size = (uint32_t)page;
 	r->creator_uid = (uint32_t)geteuid();
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->ctime = now.tv_sec;
@@ -270,6 +213,32 @@ static int root_create(int dirfd, const char *objname, const char *root,
 		rc = svmt_publish_file(fd, dirfd, tmpname, objname);
 fail:
 	svmt_discard_file(fd, dirfd, tmpname);
+	return rc;
+}
+
+/*
+ * May this process use a validated root header as @flags asks?  Its
+ * features must be known (for changing it, the read-only compatible ones
+ * too), and to map regions its page size must suit this system's.
+ */
+static int root_usable(const struct svmt_root *hdr, uint64_t file_size,
+		       unsigned flags)
+{
+	static const struct svmt_features known = {
+		SVMT_ROOT_COMPAT_KNOWN, SVMT_ROOT_RO_COMPAT_KNOWN,
+		SVMT_ROOT_INCOMPAT_KNOWN,
+	};
+	struct svmt_geom g;
+	int rc = svmt_root_validate(hdr, file_size, NULL, &g);
+
+	if (!rc)
+		rc = svmt_features_check(&g.feat, &known,
+					 !(flags & SVMT_NS_RDONLY),
+					 "namespace object");
+	if (!rc && !(flags & SVMT_NS_NOATTACH) && g.page % svmt_sys_page())
+		rc = svmt_fail(-EINVAL, "laid out for %" PRIu64 "-byte pages, "
+			       "this system has %" PRIu64 "-byte pages",
+			       g.page, svmt_sys_page());
 	return rc;
 }
 
@@ -296,7 +265,7 @@ static int root_open(int dirfd, const char *objname, const char *root,
 			continue;
 		}
 		if (fd < 0 && errno == ENOENT)
-			return svmt_fail(-ENOENT, "no namespace '%s'", root);
+			return svmt_fail(SVMT_ENONS, "no namespace '%s'", root);
 		if (fd < 0 && errno == ELOOP)
 			return svmt_fail(SVMT_ECORRUPT, "%s is a symbolic link",
 					 objname);
@@ -325,8 +294,11 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (!rc && atomic_load_explicit(&hdr->state, memory_order_acquire) !=
 				   SVMT_RS_READY)
 			rc = svmt_fail(SVMT_ECORRUPT, "namespace object not ready");
+		if (!rc)
+			rc = root_usable(hdr, (uint64_t)st->st_size, o->flags);
 		/* Name the file: it is the operator's to look at or remove. */
-		if (rc == SVMT_ECORRUPT || rc == SVMT_EVERSION) {
+		if (rc == SVMT_ECORRUPT || rc == SVMT_EVERSION ||
+		    rc == SVMT_EFEATURE) {
 			char why[200];
 
 			snprintf(why, sizeof(why), "%s", svmt_errdetail());
@@ -403,8 +375,11 @@ void svmt_ns_atfork_child(void)
 	pthread_mutex_init(&attached_mu, NULL);
 	for (ns = attached; ns; ns = ns->next) {
 		pthread_mutex_init(&ns->mu, NULL);
-		for (r = ns->regions; r; r = r->next)
+		for (r = ns->regions; r; r = r->next) {
 			r->inherited = true;
+			/* the parent's cached blocks are the parent's */
+			svmt_heap_cache_forget(r);
+		}
 	}
 }
 
@@ -424,9 +399,9 @@ static void ns_free(struct svmt_ns *ns)
 	free(ns);
 }
 
-int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
+int svmt_ns_open(const struct svmt_ns_opts *caller, svmt_ns **out)
 {
-	struct svmt_ns_opts dflt;
+	struct svmt_ns_opts opts, *o = &opts;
 	struct svmt_ns *ns, *old;
 	struct svmt_root hdr;
 	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
@@ -435,10 +410,11 @@ int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out)
 
 	svmt_clear_detail();
 	*out = NULL;
-	if (!o) {
-		svmt_ns_opts_init(&dflt);
-		o = &dflt;
-	}
+	if (!caller)
+		svmt_ns_opts_init(o);
+	else if ((rc = svmt_struct_in(o, sizeof(*o), caller,
+				      caller->struct_size)))
+		return rc;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
@@ -577,15 +553,18 @@ void svmt_ns_unlock(struct svmt_ns *ns)
 	svmt_lock_release(&ns->r->lock);
 }
 
-int svmt_ns_info(svmt_ns *ns, struct svmt_ns_info *out)
+int svmt_ns_info_size(svmt_ns *ns, struct svmt_ns_info *caller, size_t size)
 {
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_extent *f = svmt_dir_free(&d);
+	struct svmt_ns_info info, *out = &info;
 	struct stat st;
 	uint32_t i, n;
 	int rc = 0;
 
 	svmt_clear_detail();
+	if (size < sizeof(uint32_t))
+		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (!(ns->flags & SVMT_NS_RDONLY)) {
 		rc = svmt_ns_lock(ns, SVMT_TAG_INFO, NULL);
@@ -614,17 +593,26 @@ int svmt_ns_info(svmt_ns *ns, struct svmt_ns_info *out)
 		out->mode = st.st_mode & 07777;
 	}
 	out->attached = ns->attached;
+	out->page_size = (uint32_t)ns->g.page;
+	/* The caller's struct: ours as far as it reaches, zero past ours. */
+	memset(caller, 0, size);
+	out->struct_size = (uint32_t)(size < sizeof(*out) ? size : sizeof(*out));
+	memcpy(caller, out, out->struct_size);
 	return rc;
 }
 
 int svmt_ns_remove(const struct svmt_ns_opts *o)
 {
-	struct svmt_ns_opts ro = *o;
+	struct svmt_ns_opts ro;
 	char objname[sizeof(SVMT_FILE_PREFIX) + SVMT_NAME_MAX];
 	struct svmt_ns *ns;
 	struct stat st;
 	int rc;
 
+	rc = svmt_struct_in(&ro, sizeof(ro), o, o->struct_size);
+	if (rc)
+		return rc;
+	ro.struct_size = sizeof(ro);
 	ro.flags = SVMT_NS_NOATTACH;
 	rc = svmt_ns_open(&ro, &ns);
 	if (rc)

@@ -28,6 +28,7 @@ emit(const struct emitter *em, int kind, const char *region, pid_t pid,
 {
 	char detail[256];
 	struct svmt_event ev = {
+		.struct_size = sizeof(ev),
 		.kind = kind, .region = region, .pid = pid, .start_time = start,
 		.fixed = fixed, .error = error, .detail = detail,
 	};
@@ -46,6 +47,7 @@ static void emit_space(const struct emitter *em, int kind,
 {
 	char detail[160];
 	struct svmt_event ev = {
+		.struct_size = sizeof(ev),
 		.kind = kind, .region = "", .addr = x->start, .len = x->len,
 		.fixed = fixed, .error = error, .detail = detail,
 	};
@@ -189,7 +191,7 @@ static int map_header(struct svmt_ns *ns, const char *name,
 
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, hdr);
+	rc = svmt_rhdr_read(ns, fd, &st, name, true, hdr);
 	if (!rc) {
 		p = mmap(NULL, hdr->data_off, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, 0);
@@ -202,11 +204,23 @@ static int map_header(struct svmt_ns *ns, const char *name,
 	return rc;
 }
 
+/* What the read-only view found wrong with an object (dry runs). */
+static void emit_info_corrupt(const struct emitter *em,
+			      const struct svmt_region_info *ri)
+{
+	if (ri->state == SVMT_STATE_NEWER)
+		emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+		     "%s", ri->detail);
+	else
+		emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
+		     "corrupt object: %s", ri->detail);
+}
+
 static void emit_corrupt(const struct emitter *em, const char *name, int rc)
 {
-	emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "corrupt object left "
-	     "alone: %s", svmt_errdetail()[0] ? svmt_errdetail()
-					     : svmt_strerror(rc));
+	emit(em, SVMT_EV_CORRUPT, name, 0, 0, 0, rc, "%s left alone: %s",
+	     rc == SVMT_EFEATURE ? "object" : "corrupt object",
+	     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
 }
 
 /*
@@ -217,7 +231,7 @@ static void emit_corrupt(const struct emitter *em, const char *name, int rc)
 static void emit_untrusted(struct svmt_ns *ns, const char *name,
 			   const struct emitter *em)
 {
-	struct svmt_region_info ri;
+	struct svmt_region_info *ri;
 	char detail[128];
 	int rc;
 
@@ -225,17 +239,18 @@ static void emit_untrusted(struct svmt_ns *ns, const char *name,
 	rc = svmt_region_peek(ns, name, &ri);
 	if (rc)
 		emit_corrupt(em, name, rc);
-	else if (ri.nghosts || (ri.lock.owner && !ri.lock.owner_alive))
-		emit(em, ri.nghosts ? SVMT_EV_GHOST : SVMT_EV_DEAD_LOCK_OWNER,
+	else if (ri->nghosts || (ri->lock->owner && !ri->lock->owner_alive))
+		emit(em, ri->nghosts ? SVMT_EV_GHOST : SVMT_EV_DEAD_LOCK_OWNER,
 		     name, 0, 0, 0, SVMT_EUNTRUSTED, "left alone: %s, a "
 		     "user not trusted here", detail);
-	free(ri.clients);
+	svmt_region_info_free(ri);
 }
 
 static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		     unsigned flags, const struct emitter *em)
 {
 	struct svmt_rhdr hdr, *h;
+	struct svmt_rctx ctx;
 	uint32_t left;
 	bool persistent, destroyed;
 	pid_t rec;
@@ -251,19 +266,19 @@ static void scan_one(struct svmt_ns *ns, const char *name, uint64_t gen,
 		emit_corrupt(em, name, rc);
 		return;
 	}
+	ctx = svmt_rctx_of(h, &hdr);
 	rc = svmt_lock_acquire(&h->meta, SVMT_TAG_SCAN, ns->timeout_ms,
-			       svmt_region_repair,
-			       &(struct svmt_rctx){ h, hdr.max_clients }, &rec);
+			       svmt_region_repair, &ctx, &rec);
 	if (!rc) {
 		if (rec)
 			emit_lock(em, name, rec, 1);
-		svmt_clients_purge(h, hdr.max_clients, em->fn, em->arg, name);
+		svmt_clients_purge(&ctx, em->fn, em->arg, name);
 		left = h->nclients;
 		persistent = hdr.flags & SVMT_RF_PERSISTENT;
 		svmt_lock_release(&h->meta);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) && !persistent && !left &&
-		    !svmt_region_destroy_unused(ns, name, gen, h,
-						hdr.max_clients, &destroyed) &&
+		    !svmt_region_destroy_unused(ns, name, gen, &ctx,
+						&destroyed) &&
 		    destroyed)
 			emit(em, SVMT_EV_DESTROYED, name, 0, 0, 1, 0,
 			     "destroyed: no clients left");
@@ -280,37 +295,37 @@ static int scan_dry(struct svmt_ns *ns, const char *const *names,
 		    size_t nnames, unsigned flags, const struct emitter *em,
 		    bool *seen)
 {
-	struct svmt_region_info *v;
-	size_t n, i;
+	svmt_region_list *v;
+	size_t i;
 	uint32_t c;
-	int rc = svmt_list(ns, &v, &n);
+	int rc = svmt_list(ns, &v);
 
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
-		const struct svmt_region_info *ri = &v[i];
+	for (i = 0; i < svmt_list_count(v); i++) {
+		const struct svmt_region_info *ri = svmt_list_get(v, i);
 
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
-		if (ri->state == SVMT_STATE_CORRUPT && ri->in_directory) {
-			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
-			     "corrupt object: %s", ri->detail);
+		if ((ri->state == SVMT_STATE_CORRUPT ||
+		     ri->state == SVMT_STATE_NEWER) && ri->in_directory) {
+			emit_info_corrupt(em, ri);
 			continue;
 		}
 		if (ri->state != SVMT_STATE_READY)
 			continue;
 		for (c = 0; c < ri->nclients; c++)
-			if (!ri->clients[c].alive)
+			if (!ri->clients[c]->alive)
 				emit(em, SVMT_EV_GHOST, ri->name,
-				     ri->clients[c].pid, ri->clients[c].start_time,
-				     0, 0, "dead client %d",
-				     (int)ri->clients[c].pid);
+				     ri->clients[c]->pid,
+				     ri->clients[c]->start_time, 0, 0,
+				     "dead client %d", (int)ri->clients[c]->pid);
 		if ((flags & SVMT_SCAN_DESTROY_EMPTY) &&
 		    !(ri->flags & SVMT_RF_PERSISTENT) && ri->nclients == ri->nghosts)
 			emit(em, SVMT_EV_DESTROYED, ri->name, 0, 0, 0, 0,
 			     "would be destroyed: no live clients");
 	}
-	svmt_list_free(v, n);
+	svmt_list_free(v);
 	return 0;
 }
 
@@ -428,15 +443,31 @@ static int recover_temps(struct svmt_ns *ns, const char *const *names,
 	return rc;
 }
 
+static void recover_heap(struct svmt_ns *ns, const char *name,
+			 const struct svmt_rhdr *hdr, bool dry,
+			 const struct emitter *em);
+
+/* A dry run's look at the heap of a region the view read whole. */
+static void heap_dry(struct svmt_ns *ns, const struct svmt_region_info *ri,
+		     const struct emitter *em)
+{
+	struct svmt_rhdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.data_off = ri->data_base - ri->base;
+	hdr.data_size = ri->data_size;
+	recover_heap(ns, ri->name, &hdr, true, em);
+}
+
 static int recover_dry(struct svmt_ns *ns, const char *const *names,
 		       size_t nnames, const struct emitter *em, bool *seen)
 {
-	struct svmt_region_info *v;
+	svmt_region_list *v;
 	struct svmt_lock_info li;
 	struct svmt_root *copy;
 	struct svmt_extent bad;
 	struct svmt_dir d;
-	size_t n, i;
+	size_t i;
 	int kind, rc = svmt_root_snapshot(ns, &copy);
 
 	if (rc)
@@ -452,11 +483,11 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 	if (kind)
 		emit_space(em, kind, &bad, 0, 0);
 	free(copy);
-	rc = svmt_list(ns, &v, &n);
+	rc = svmt_list(ns, &v);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
-		const struct svmt_region_info *ri = &v[i];
+	for (i = 0; i < svmt_list_count(v); i++) {
+		const struct svmt_region_info *ri = svmt_list_get(v, i);
 
 		if (!wanted(ri->name, names, nnames, seen))
 			continue;
@@ -477,16 +508,18 @@ static int recover_dry(struct svmt_ns *ns, const char *const *names,
 			     "object not in the directory");
 			break;
 		case SVMT_STATE_CORRUPT:
-			emit(em, SVMT_EV_CORRUPT, ri->name, 0, 0, 0, ri->error,
-			     "corrupt object: %s", ri->detail);
+		case SVMT_STATE_NEWER:
+			emit_info_corrupt(em, ri);
 			break;
 		default:
-			if (ri->lock.owner && !ri->lock.owner_alive)
-				emit_lock_found(em, ri->name, &ri->lock);
+			if (ri->lock->owner && !ri->lock->owner_alive)
+				emit_lock_found(em, ri->name, ri->lock);
+			if (ri->flags & SVMT_RF_HEAP)
+				heap_dry(ns, ri, em);
 			break;
 		}
 	}
-	svmt_list_free(v, n);
+	svmt_list_free(v);
 	return recover_temps(ns, names, nnames, seen, true, em);
 }
 
@@ -546,6 +579,92 @@ static int remove_object(struct svmt_ns *ns, const char *name, int kind,
 	return rc;
 }
 
+/*
+ * The heap of region @name (validated header @hdr): take its lock (a dead
+ * owner's is recovered by rebuilding the heap), check every block and
+ * rebuild what disagrees.  With @dry, only read: a dead lock owner and a
+ * header that does not validate are reported.
+ */
+static void recover_heap(struct svmt_ns *ns, const char *name,
+			 const struct svmt_rhdr *hdr, bool dry,
+			 const struct emitter *em)
+{
+	struct svmt_heap_ctx hc;
+	struct svmt_heap_hdr *hh;
+	struct stat st;
+	pid_t rec = 0;
+	int fd = svmt_obj_open(ns, name, dry ? O_RDONLY : O_RDWR,
+			       svmt_dir_owner(ns, ns->r, name), &st), rc;
+	void *p;
+
+	if (fd < 0)
+		return;
+	if (dry) {
+		struct svmt_heap_view v;
+
+		rc = svmt_heap_view_fd(fd, hdr->data_off, hdr->data_size, &v);
+		close(fd);
+		if (rc)
+			emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap: %s",
+			     svmt_errdetail());
+		else if (v.lock_owner && !v.lock_owner_alive)
+			emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, v.lock_owner, 0,
+			     0, 0, "heap lock held by dead pid %d",
+			     (int)v.lock_owner);
+		return;
+	}
+	p = mmap(NULL, hdr->data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)hdr->data_off);
+	close(fd);
+	if (p == MAP_FAILED)
+		return;
+	hh = p;
+	rc = svmt_heap_validate(hh, hdr->data_size);
+	if (rc) {
+		emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap left alone: %s",
+		     svmt_errdetail());
+		goto out;
+	}
+	hc = (struct svmt_heap_ctx){ p, hdr->data_size, hh->arena_off, 0 };
+	rc = svmt_lock_acquire(&hh->lock, SVMT_TAG_RECOVER, ns->timeout_ms,
+			       svmt_heap_repair, &hc, &rec);
+	if ((rc == SVMT_ENOTRECOVERABLE || rc == SVMT_ECORRUPT) &&
+	    reinit_lock(em, name, &hh->lock, rc, false)) {
+		rc = svmt_lock_acquire(&hh->lock, SVMT_TAG_RECOVER,
+				       ns->timeout_ms, svmt_heap_repair, &hc,
+				       &rec);
+		rec = rec ? rec : -1;
+	}
+	if (rc) {
+		emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap not checked: %s",
+		     svmt_errdetail()[0] ? svmt_errdetail() : svmt_strerror(rc));
+		goto out;
+	}
+	if (rec > 0)
+		emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, rec, 0, 1, 0,
+		     "heap lock held by dead pid %d recovered: heap rebuilt",
+		     (int)rec);
+	rc = svmt_heap_check(p, hdr->data_size);
+	if (rc) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", svmt_errdetail());
+		rc = svmt_heap_repair(&hc);
+		emit(em, SVMT_EV_HEAP, name, 0, 0, !rc, rc, "heap %s: %s",
+		     rc ? "damaged, left unusable" : "rebuilt", why);
+	} else if (rec <= 0) {
+		/* blocks cached by processes that died outside the lock */
+		hc.reclaimed = 0;
+		if (!svmt_heap_repair(&hc) && hc.reclaimed)
+			emit(em, SVMT_EV_HEAP, name, 0, 0, 1, 0, "heap: returned "
+			     "%" PRIu64 " block%s cached by dead processes",
+			     hc.reclaimed, hc.reclaimed == 1 ? "" : "s");
+	}
+	svmt_lock_release(&hh->lock);
+out:
+	munmap(p, hdr->data_size);
+}
+
 static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 			  const struct emitter *em)
 {
@@ -594,10 +713,12 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 			     "finished an interrupted removal");
 		}
 	} else {
-		struct svmt_rctx rc_ctx = { h, hdr.max_clients };
+		struct svmt_rctx rc_ctx = svmt_rctx_of(h, &hdr);
 
 		recover_lock(ns, ref->name, &h->meta, &rc_ctx, em);
 		recover_lock(ns, ref->name, &h->lock, NULL, em);
+		if (hdr.flags & SVMT_RF_HEAP)
+			recover_heap(ns, ref->name, &hdr, false, em);
 	}
 	if (svmt_sigbus_hit(h, hdr.data_off))
 		emit_truncated(em, ref->name);
@@ -616,7 +737,7 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 
 	if (fd == -ENOENT)
 		return;
-	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	rc = fd < 0 ? fd : svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
 	if (fd >= 0)
 		close(fd);
 	if (rc == SVMT_EUNTRUSTED) {

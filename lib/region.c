@@ -21,70 +21,25 @@
 #include <time.h>
 #include <unistd.h>
 
-void svmt_region_opts_init(struct svmt_region_opts *o)
+void svmt_region_opts_init_size(struct svmt_region_opts *o, size_t size)
 {
-	memset(o, 0, sizeof(*o));
-	o->mode = 0600;
-	o->owner = (uid_t)-1;
-	o->group = (gid_t)-1;
-}
+	struct svmt_region_opts d;
 
-uint64_t svmt_rhdr_data_off(uint32_t max_clients)
-{
-	return svmt_page_up(SVMT_CLIENTS_OFF +
-			    (uint64_t)max_clients * sizeof(struct svmt_ident));
-}
-
-int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
-		       uint64_t file_size, const char *root, const char *name)
-{
-	if (avail < sizeof(*h) || file_size < sizeof(*h))
-		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
-				 "(%" PRIu64 " bytes)", file_size);
-	if (memcmp(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic)))
-		return svmt_fail(SVMT_ECORRUPT, "bad magic");
-	if (h->version != SVMT_LAYOUT_VERSION)
-		return svmt_fail(SVMT_EVERSION, "layout version %u, expected %u",
-				 h->version, SVMT_LAYOUT_VERSION);
-	if (h->hdr_size != sizeof(*h) || h->clients_off != SVMT_CLIENTS_OFF)
-		return svmt_fail(SVMT_ECORRUPT, "bad header size");
-	if (h->max_clients == 0 || h->max_clients > SVMT_MAX_CLIENTS ||
-	    h->data_off != svmt_rhdr_data_off(h->max_clients) ||
-	    h->nclients > h->max_clients)
-		return svmt_fail(SVMT_ECORRUPT, "bad client table");
-	if (h->data_size == 0 || h->data_size & (SVMT_PAGE - 1) ||
-	    h->data_size >= SVMT_ADDR_LIMIT ||
-	    h->size != h->data_off + h->data_size)
-		return svmt_fail(SVMT_ECORRUPT, "bad data size");
-	if (h->size != file_size)
-		return svmt_fail(SVMT_ECORRUPT, "size 0x%" PRIx64 " recorded, "
-				 "file has 0x%" PRIx64, h->size, file_size);
-	if (!h->base || h->base & (SVMT_PAGE - 1) ||
-	    h->base >= SVMT_ADDR_LIMIT || h->size > SVMT_ADDR_LIMIT - h->base)
-		return svmt_fail(SVMT_ECORRUPT, "bad base 0x%" PRIx64, h->base);
-	if (!memchr(h->root, '\0', sizeof(h->root)) ||
-	    !memchr(h->name, '\0', sizeof(h->name)) ||
-	    (root && strcmp(h->root, root)) || (name && strcmp(h->name, name)))
-		return svmt_fail(SVMT_ECORRUPT, "object names another region");
-	return 0;
-}
-
-int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
-		   const char *name, struct svmt_rhdr *h)
-{
-	ssize_t n = pread(fd, h, sizeof(*h), 0);
-
-	if (n < 0)
-		return -errno;
-	return svmt_rhdr_validate(h, (uint64_t)n, (uint64_t)st->st_size, root,
-				  name);
+	memset(&d, 0, sizeof(d));
+	d.mode = 0600;
+	d.owner = (uid_t)-1;
+	d.group = (gid_t)-1;
+	/* A newer caller's fields past ours stay zero: their defaults. */
+	memset(o, 0, size);
+	memcpy(o, &d, size < sizeof(d) ? size : sizeof(d));
+	o->struct_size = (uint32_t)size;
 }
 
 int svmt_region_repair(void *rctx)
 {
 	struct svmt_rctx *c = rctx;
 	struct svmt_ident *cl = (struct svmt_ident *)((char *)c->h +
-						      SVMT_CLIENTS_OFF);
+						      c->clients_off);
 	uint32_t i, j, k = 0, n = c->h->nclients;
 
 	if (n > c->max_clients)
@@ -103,13 +58,13 @@ int svmt_region_repair(void *rctx)
 	return 0;
 }
 
-static int rlock(struct svmt_rhdr *h, uint32_t max, uint32_t tag, int timeout,
+static int rlock(const struct svmt_rctx *c, uint32_t tag, int timeout,
 		 pid_t *recovered)
 {
-	struct svmt_rctx c = { h, max };
+	struct svmt_rctx ctx = *c;
 
-	return svmt_lock_acquire(&h->meta, tag, timeout, svmt_region_repair, &c,
-				 recovered);
+	return svmt_lock_acquire(&c->h->meta, tag, timeout, svmt_region_repair,
+				 &ctx, recovered);
 }
 
 void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
@@ -168,18 +123,19 @@ static bool overlaps_local(struct svmt_ns *ns, uint64_t base, uint64_t size)
 }
 
 /* An opener that asks for a size (0: any) must get that size. */
-static int size_check(const char *name, uint64_t have, uint64_t want)
+static int size_check(const struct svmt_ns *ns, const char *name,
+		      uint64_t have, uint64_t want)
 {
-	if (!want || svmt_page_up(want) == have)
+	if (!want || svmt_page_up(want, ns->g.page) == have)
 		return 0;
 	return svmt_fail(SVMT_ESIZE, "region '%s' has %" PRIu64 " bytes, not %"
-			 PRIu64, name, have, svmt_page_up(want));
+			 PRIu64, name, have, svmt_page_up(want, ns->g.page));
 }
 
 /* What a creation claimed in the directory. */
 struct claim {
 	uint64_t base, size, gen, data_off, data_size;
-	uint32_t max_clients;
+	uint32_t max_clients, clients_off;
 };
 
 /*
@@ -228,8 +184,15 @@ static void claim_rollback(struct svmt_ns *ns, const char *name,
 	svmt_ns_unlock(ns);
 }
 
+/* The flags a region records for the creation flags @f. */
+static uint32_t region_rflags(unsigned f)
+{
+	return ((f & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0) |
+	       ((f & SVMT_REGION_HEAP) ? SVMT_RF_HEAP : 0);
+}
+
 static int new_handle(struct svmt_ns *ns, const char *name, void *p,
-		      const struct claim *c, bool persistent,
+		      const struct claim *c, uint32_t rflags,
 		      struct svmt_region **out)
 {
 	struct svmt_region *r = calloc(1, sizeof(*r));
@@ -246,7 +209,19 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 	r->data_size = c->data_size;
 	r->generation = c->gen;
 	r->max_clients = c->max_clients;
-	r->persistent = persistent;
+	r->clients_off = c->clients_off;
+	r->persistent = rflags & SVMT_RF_PERSISTENT;
+	if (rflags & SVMT_RF_HEAP) {
+		const struct svmt_heap_hdr *hh =
+			(const void *)((char *)p + c->data_off);
+
+		r->has_heap = true;
+		/* Geometry copied once, validated: ops never re-read it. */
+		if (!svmt_heap_validate(hh, c->data_size)) {
+			r->heap_arena = hh->arena_off;
+			svmt_heap_cache_new(r);
+		}
+	}
 	r->next = ns->regions;
 	ns->regions = r;
 	*out = r;
@@ -260,7 +235,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_rhdr *h = MAP_FAILED;
-	uint64_t maplen = out ? c->size : c->data_off;
+	bool heap = o->flags & SVMT_REGION_HEAP;
+	/* Without attaching, the header; the data area too for its heap. */
+	uint64_t maplen = out || heap ? c->size : c->data_off;
 	struct svmt_dirent *e;
 	struct timespec now;
 	char tmpname[SVMT_TMPNAME_MAX];
@@ -292,13 +269,14 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	memcpy(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic));
 	h->version = SVMT_LAYOUT_VERSION;
 	h->hdr_size = sizeof(*h);
-	h->flags = (o->flags & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0;
+	h->flags = region_rflags(o->flags);
+	h->compat = heap ? SVMT_RFEAT_COMPAT_HEAP : 0;
 	h->generation = c->gen;
 	h->base = c->base;
 	h->size = c->size;
 	h->data_off = c->data_off;
 	h->data_size = c->data_size;
-	h->clients_off = SVMT_CLIENTS_OFF;
+	h->clients_off = c->clients_off;
 	h->max_clients = c->max_clients;
 	h->user_ctx = o->user_ctx;
 	h->creator_uid = (uint32_t)geteuid();
@@ -310,8 +288,13 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	rc = svmt_lock_init(&h->meta);
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);
-	if (!rc && out)
-		rc = svmt_clients_add(h, c->max_clients, svmt_self());
+	if (!rc && heap)
+		rc = svmt_heap_init((char *)h + c->data_off, c->data_size);
+	if (!rc && out) {
+		struct svmt_rctx ctx = { h, c->max_clients, c->clients_off };
+
+		rc = svmt_clients_add(&ctx, svmt_self());
+	}
 	if (!rc && o->init && o->init((char *)h + c->data_off, c->data_size,
 				      o->init_arg))
 		rc = svmt_fail(SVMT_EINITFN, "init callback of '%s' failed",
@@ -350,7 +333,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		munmap(h, maplen);
 		return 0;
 	}
-	rc = new_handle(ns, name, h, c, o->flags & SVMT_REGION_PERSISTENT, out);
+	rc = new_handle(ns, name, h, c, region_rflags(o->flags), out);
 	if (rc) /* keep it consistent: detach as a client */
 		svmt_space_unmap(c->base, c->size);
 	return rc;
@@ -374,6 +357,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 			 struct svmt_region **out)
 {
 	struct svmt_rhdr hdr, *h;
+	struct svmt_rctx ctx;
 	struct claim c;
 	struct stat st;
 	void *p;
@@ -385,7 +369,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 				 "run recover", name);
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(fd, &st, ns->root_name, name, &hdr);
+	rc = svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
 	if (!rc && hdr.generation != seen->generation)
 		rc = -EAGAIN; /* replaced since we looked */
 	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
@@ -398,7 +382,7 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		rc = svmt_fail(-ENOENT, "region '%s' was being removed; run "
 			       "recover", name);
 	if (!rc && o)
-		rc = size_check(name, hdr.data_size, o->size);
+		rc = size_check(ns, name, hdr.data_size, o->size);
 	if (!rc && !out) {
 		close(fd);
 		return 0;
@@ -418,19 +402,21 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	h = p;
 	/* Geometry is taken from the validated copy, never re-read. */
 	c = (struct claim){ hdr.base, hdr.size, hdr.generation, hdr.data_off,
-			    hdr.data_size, hdr.max_clients };
-	rc = rlock(h, c.max_clients, SVMT_TAG_OPEN, ns->timeout_ms, NULL);
+			    hdr.data_size, hdr.max_clients,
+			    (uint32_t)hdr.clients_off };
+	ctx = svmt_rctx_of(h, &hdr);
+	rc = rlock(&ctx, SVMT_TAG_OPEN, ns->timeout_ms, NULL);
 	if (rc)
 		goto fail;
 	if (atomic_load_explicit(&h->state, memory_order_acquire) != SVMT_RS_READY ||
 	    h->generation != c.gen)
 		rc = -EAGAIN;
 	else
-		rc = svmt_clients_add(h, c.max_clients, svmt_self());
+		rc = svmt_clients_add(&ctx, svmt_self());
 	svmt_lock_release(&h->meta);
 	if (rc)
 		goto fail;
-	rc = new_handle(ns, name, h, &c, hdr.flags & SVMT_RF_PERSISTENT, out);
+	rc = new_handle(ns, name, h, &c, hdr.flags, out);
 	if (!rc)
 		return 0;
 fail:
@@ -459,8 +445,9 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		if (o->init && !out)
 			return svmt_fail(-EINVAL, "init needs an attached region");
 		c.max_clients = max_clients;
-		c.data_off = svmt_rhdr_data_off(max_clients);
-		c.data_size = svmt_page_up(o->size);
+		c.clients_off = SVMT_CLIENTS_OFF;
+		c.data_off = svmt_rhdr_data_off(max_clients, ns->g.page);
+		c.data_size = svmt_page_up(o->size, ns->g.page);
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
 			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
@@ -525,8 +512,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			}
 			e->base = c.base;
 			e->size = c.size;
-			e->flags = (o->flags & SVMT_REGION_PERSISTENT)
-					   ? SVMT_RF_PERSISTENT : 0;
+			e->flags = region_rflags(o->flags);
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
@@ -548,9 +534,9 @@ static int region_open(struct svmt_ns *ns, const char *name,
 }
 
 int svmt_region_open(svmt_ns *ns, const char *name,
-		     const struct svmt_region_opts *o, svmt_region **out)
+		     const struct svmt_region_opts *caller, svmt_region **out)
 {
-	struct svmt_region_opts dflt;
+	struct svmt_region_opts opts, *o = &opts;
 	char nm[SVMT_NAME_MAX + 1];
 	struct svmt_region *r;
 	int rc;
@@ -558,10 +544,11 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	svmt_clear_detail();
 	if (out)
 		*out = NULL;
-	if (!o) {
-		svmt_region_opts_init(&dflt);
-		o = &dflt;
-	}
+	if (!caller)
+		svmt_region_opts_init(o);
+	else if ((rc = svmt_struct_in(o, sizeof(*o), caller,
+				      caller->struct_size)))
+		return rc;
 	if (svmt_name_norm(name, nm))
 		return svmt_fail(SVMT_ENAME, "invalid region name '%s'",
 				 name ? name : "(null)");
@@ -586,7 +573,7 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 		   (o->flags & SVMT_REGION_CREATE)) {
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
 	} else {
-		rc = size_check(nm, r->data_size, o->size);
+		rc = size_check(ns, nm, r->data_size, o->size);
 		if (!rc) { /* open here already: one more reference */
 			r->refs++;
 			*out = r;
@@ -597,9 +584,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 }
 
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
-			       uint64_t gen, struct svmt_rhdr *h, uint32_t max,
+			       uint64_t gen, const struct svmt_rctx *c,
 			       bool *destroyed)
 {
+	struct svmt_rhdr *h = c->h;
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_dirent *e;
 	int rc;
@@ -612,10 +600,10 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 	if (!e || e->generation != gen ||
 	    atomic_load_explicit(&e->state, memory_order_acquire) != SVMT_ENT_READY)
 		goto out;
-	rc = rlock(h, max, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	rc = rlock(c, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
 		goto out;
-	if (svmt_clients_live(h, max, NULL) == 0 &&
+	if (svmt_clients_live(c, NULL) == 0 &&
 	    atomic_load_explicit(&h->state, memory_order_acquire) == SVMT_RS_READY) {
 		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
 				      memory_order_release);
@@ -632,6 +620,7 @@ out:
 static int region_detach(struct svmt_region *r)
 {
 	struct svmt_ns *ns = r->ns;
+	struct svmt_rctx c = { r->h, r->max_clients, r->clients_off };
 	uint32_t left;
 	bool destroyed;
 	int rc = 0;
@@ -644,15 +633,15 @@ static int region_detach(struct svmt_region *r)
 	/* Never unmap a lock we hold: the kernel's robust list would break.
 	 * (Only the holding thread can release it; svmt_region_unlock checks.) */
 	svmt_region_unlock(r);
-	rc = rlock(r->h, r->max_clients, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
+	svmt_heap_cache_flush(r);
+	rc = rlock(&c, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
-		svmt_clients_del(r->h, r->max_clients, svmt_self());
+		svmt_clients_del(&c, svmt_self());
 		left = r->h->nclients;
 		svmt_lock_release(&r->h->meta);
 		if (!r->persistent && left == 0)
 			rc = svmt_region_destroy_unused(ns, r->name,
-							r->generation, r->h,
-							r->max_clients,
+							r->generation, &c,
 							&destroyed);
 	}
 	svmt_space_unmap(r->base, r->size);
@@ -681,6 +670,7 @@ int svmt_region_close(svmt_region *r)
 		}
 	rc = region_detach(r);
 	pthread_mutex_unlock(&ns->mu);
+	free(r->hcache);
 	free(r);
 	return rc;
 }
@@ -692,6 +682,7 @@ void svmt_region_forget_all(struct svmt_ns *ns)
 
 		ns->regions = r->next;
 		region_detach(r);
+		free(r->hcache);
 		free(r);
 	}
 }
@@ -737,6 +728,19 @@ int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 		(atomic_load_explicit(&r->h->lock.flags, memory_order_relaxed) &
 		 SVMT_LOCKF_DIED));
 	return rc;
+}
+
+int svmt_region_set_root(svmt_region *r, void *p)
+{
+	__atomic_store_n(&r->h->user_ctx, (uint64_t)(uintptr_t)p,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+void *svmt_region_get_root(const svmt_region *r)
+{
+	return (void *)(uintptr_t)__atomic_load_n(&r->h->user_ctx,
+						  __ATOMIC_ACQUIRE);
 }
 
 int svmt_region_lock_recovered(const svmt_region *r)
@@ -792,6 +796,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	bool force = flags & SVMT_REMOVE_FORCE;
 	struct svmt_rhdr hdr, *h = MAP_FAILED;
 	struct svmt_dirent *e;
+	struct svmt_rctx ctx;
 	struct stat st;
 	uint32_t live;
 	pid_t first = 0;
@@ -840,7 +845,7 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	fd = svmt_obj_open(ns, nm, O_RDWR, (uid_t)e->owner_uid, &st);
 	if (fd == -ENOENT)
 		goto drop; /* the object is gone already */
-	rc = fd < 0 ? fd : svmt_rhdr_read(fd, &st, ns->root_name, nm, &hdr);
+	rc = fd < 0 ? fd : svmt_rhdr_read(ns, fd, &st, nm, true, &hdr);
 	if (!rc && (hdr.base != e->base || hdr.size != e->size))
 		rc = svmt_fail(SVMT_ECORRUPT, "object disagrees with the "
 			       "directory");
@@ -854,12 +859,13 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		rc = -errno;
 		goto out;
 	}
-	rc = rlock(h, hdr.max_clients, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
+	ctx = svmt_rctx_of(h, &hdr);
+	rc = rlock(&ctx, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc == SVMT_ECORRUPT && force)
 		goto drop; /* a corrupt lock is a corrupt object */
 	if (rc)
 		goto out;
-	live = svmt_clients_live(h, hdr.max_clients, &first);
+	live = svmt_clients_live(&ctx, &first);
 	if (live && !force) {
 		svmt_lock_release(&h->meta);
 		rc = svmt_fail(-EBUSY, "%u live client%s (pid %d)", live,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* FNV-1a over at most a name's bytes: shared names may be unterminated. */
 static uint64_t name_hash(const char *s)
@@ -82,6 +83,27 @@ struct svmt_dirent *svmt_dir_find(const struct svmt_dir *d, const char *name)
 	return NULL;
 }
 
+int svmt_dir_lookup_fd(int fd, const struct svmt_geom *g, const char *name,
+		       struct svmt_dirent *out)
+{
+	uint32_t mask = g->slots - 1;
+	uint32_t i = (uint32_t)name_hash(name) & mask, k;
+
+	for (k = 0; k < g->slots; k++) {
+		off_t off = (off_t)(g->dir_off + (uint64_t)((i + k) & mask) *
+				    sizeof(*out));
+
+		if (pread(fd, out, sizeof(*out), off) != (ssize_t)sizeof(*out))
+			return svmt_fail(SVMT_ECORRUPT, "namespace object "
+					 "truncated");
+		if (ent_state(out) == SVMT_ENT_EMPTY)
+			return 0;
+		if (ent_name_is(out, name))
+			return 1;
+	}
+	return 0;
+}
+
 struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name)
 {
 	struct svmt_dirent *s = svmt_dir_slots(d);
@@ -138,7 +160,7 @@ static bool ent_valid(const struct svmt_dir *d, const struct svmt_dirent *e)
 	if (memchr(e->name, '\0', sizeof(e->name)) == NULL ||
 	    svmt_name_norm(e->name, buf) || strcmp(buf, e->name))
 		return false;
-	if (e->size == 0 || (e->base | e->size) & (SVMT_PAGE - 1))
+	if (e->size == 0 || (e->base | e->size) & (d->g->page - 1))
 		return false;
 	return e->base >= d->g->area_start && e->base < end &&
 	       e->size <= end - e->base;
@@ -362,7 +384,7 @@ int svmt_space_alloc(const struct svmt_dir *d, uint64_t len, uint64_t *addr)
 	struct svmt_extent *f = svmt_dir_free(d);
 	uint32_t i, n = d->r->free_count;
 
-	if (len == 0 || len & (SVMT_PAGE - 1))
+	if (len == 0 || len & (d->g->page - 1))
 		return -EINVAL;
 	if (n > d->g->free_cap)
 		n = d->g->free_cap;
@@ -372,7 +394,7 @@ int svmt_space_alloc(const struct svmt_dir *d, uint64_t len, uint64_t *addr)
 		/* Shared bytes: use only an extent inside the area. */
 		if (f[i].len < len || f[i].start < d->g->area_start ||
 		    f[i].start >= end || f[i].len > end - f[i].start ||
-		    f[i].start & (SVMT_PAGE - 1))
+		    f[i].start & (d->g->page - 1))
 			continue;
 		*addr = f[i].start;
 		f[i].start += len;
@@ -393,7 +415,7 @@ int svmt_space_free(const struct svmt_dir *d, uint64_t addr, uint64_t len)
 	uint64_t end = d->g->base + d->g->span;
 	bool prev, next;
 
-	if (len == 0 || (addr | len) & (SVMT_PAGE - 1) ||
+	if (len == 0 || (addr | len) & (d->g->page - 1) ||
 	    addr < d->g->area_start || addr >= end || len > end - addr ||
 	    n > d->g->free_cap)
 		return -EINVAL;

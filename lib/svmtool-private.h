@@ -17,7 +17,9 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+/* The page size of layouts made before it was recorded, and the least. */
 #define SVMT_PAGE 4096ULL
+#define SVMT_PAGE_MAX (1ULL << 21)
 #define SVMT_LAYOUT_VERSION 1u
 #define SVMT_ROOT_MAGIC "svmtROOT"
 #define SVMT_RGN_MAGIC "svmtRGN1"
@@ -28,10 +30,52 @@
 #define SVMT_ADDR_LIMIT 0x800000000000ULL
 #endif
 
-static inline uint64_t svmt_page_up(uint64_t v)
+/* Round @v up to a multiple of @page (a power of two). */
+static inline uint64_t svmt_page_up(uint64_t v, uint64_t page)
 {
-	return (v + SVMT_PAGE - 1) & ~(SVMT_PAGE - 1);
+	return (v + page - 1) & ~(page - 1);
 }
+
+/* This system's page size (at least SVMT_PAGE). */
+uint64_t svmt_sys_page(void);
+
+/*
+ * Feature words, in the manner of ext4: an object using a *compat* feature
+ * this version does not know is still read and changed as usual; an unknown
+ * *ro_compat* feature allows reading (list, dry runs) but nothing that
+ * writes; an unknown *incompat* feature refuses the object (SVMT_EFEATURE).
+ */
+#define SVMT_RFEAT_COMPAT_HEAP 0x1u    /* region: a heap in the data area */
+#define SVMT_RFEAT_INCOMPAT_FILE 0x1u  /* region: data area in a regular
+					  file (reserved, not yet read) */
+#define SVMT_ROOT_COMPAT_KNOWN 0u
+#define SVMT_ROOT_RO_COMPAT_KNOWN 0u
+#define SVMT_ROOT_INCOMPAT_KNOWN 0u
+#define SVMT_RGN_COMPAT_KNOWN SVMT_RFEAT_COMPAT_HEAP
+#define SVMT_RGN_RO_COMPAT_KNOWN 0u
+#define SVMT_RGN_INCOMPAT_KNOWN 0u
+
+struct svmt_features {
+	uint32_t compat, ro_compat, incompat;
+};
+
+/*
+ * SVMT_EFEATURE, with what is unknown in the details, when @f has an
+ * incompat bit outside @known (or, when @write, a ro_compat bit outside
+ * it); 0 otherwise.  @what names the object ("namespace object", ...).
+ */
+int svmt_features_check(const struct svmt_features *f,
+			const struct svmt_features *known, bool write,
+			const char *what);
+
+/*
+ * Copy a caller's struct of @ssize bytes (its struct_size) into the
+ * library's @dst of @dsize bytes: the common part is copied, the rest of
+ * @dst zeroed.  A larger struct from a newer caller is accepted when its
+ * extra bytes are zero (-E2BIG otherwise); one too small to hold its own
+ * struct_size is -EINVAL.
+ */
+int svmt_struct_in(void *dst, size_t dsize, const void *src, size_t ssize);
 
 /* ---------------------------------------------------------------- identity */
 
@@ -65,6 +109,7 @@ enum svmt_tag {
 	SVMT_TAG_SCAN = 5,
 	SVMT_TAG_RECOVER = 6,
 	SVMT_TAG_INFO = 7,
+	SVMT_TAG_HEAP = 8,
 	SVMT_TAG_USER = 0x80000000u, /* svmt_region_lock(): user tag | this */
 };
 
@@ -163,7 +208,14 @@ struct svmt_root {
 	struct svmt_ident creator;
 	char root[SVMT_NAME_MAX + 1];
 	struct svmt_shlock lock;
+	/* Since layout 1.1 (hdr_size covers them; absent: zero, 4096): */
+	uint32_t compat, ro_compat, incompat;
+	uint32_t page_size;      /* page size the layout was made for */
+	uint64_t reserved[8];    /* zero: room to grow in place */
 };
+
+/* The first layout's header ended where the feature words begin. */
+#define SVMT_ROOT_HDR_MIN offsetof(struct svmt_root, compat)
 
 struct svmt_rhdr {
 	char magic[8];
@@ -186,28 +238,49 @@ struct svmt_rhdr {
 	char name[SVMT_NAME_MAX + 1];
 	struct svmt_shlock meta; /* bookkeeping: client table and state */
 	struct svmt_shlock lock; /* the user's: svmt_region_lock() */
+	/* Since layout 1.1 (hdr_size covers them; absent: zero): */
+	uint32_t compat, ro_compat, incompat;
+	uint32_t pad2;
+	uint64_t reserved[8];    /* zero: room to grow in place */
 };
 
-/* The client table follows the header at a fixed offset. */
+/* The first layout's header ended where the feature words begin. */
+#define SVMT_RHDR_MIN offsetof(struct svmt_rhdr, compat)
+
+/* This version puts the client table here (older ones: clients_off). */
 #define SVMT_CLIENTS_OFF ((sizeof(struct svmt_rhdr) + 63) & ~(size_t)63)
 
 /* Geometry of a namespace, validated, process-local. */
 struct svmt_geom {
 	uint64_t base, span, file_size;
+	uint64_t page;           /* page size of the layout */
+	struct svmt_features feat;
 	uint32_t capacity, slots, free_cap;
 	uint64_t dir_off, free_off;
 	uint64_t area_start;     /* first address for regions = base+file_size */
 };
 
-/* Validate a root header of a @file_size byte object; fill @g. */
+/* Hash slots of a directory of @capacity (0 when too large). */
+uint32_t svmt_slots_for(uint32_t capacity);
+/*
+ * Validate a root header of a @file_size byte object (at least
+ * sizeof(*r) bytes readable at @r; those past hdr_size are not read);
+ * fill @g.  Features are checked by the caller (g->feat).
+ */
 int svmt_root_validate(const struct svmt_root *r, uint64_t file_size,
 		       const char *root, struct svmt_geom *g);
-/* Validate a region header of a @file_size byte object (bytes available at
- * @r: at least @avail). */
+/*
+ * Validate a region header of a @file_size byte object laid out for @page
+ * byte pages (bytes available at @h: at least @avail) and check its
+ * features for reading or, with @write, changing it.
+ */
 int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
-		       uint64_t file_size, const char *root, const char *name);
-/* Bytes of header + client table for max_clients. */
-uint64_t svmt_rhdr_data_off(uint32_t max_clients);
+		       uint64_t file_size, uint64_t page, const char *root,
+		       const char *name, bool write);
+/* The features of a validated region header (zero when it predates them). */
+void svmt_rhdr_features(const struct svmt_rhdr *h, struct svmt_features *f);
+/* Bytes of header + client table for max_clients, this version's layout. */
+uint64_t svmt_rhdr_data_off(uint32_t max_clients, uint64_t page);
 
 /* ------------------------------------------------------------- sigbus */
 
@@ -247,6 +320,10 @@ static inline struct svmt_extent *svmt_dir_free(const struct svmt_dir *d)
 
 struct svmt_dirent *svmt_dir_find(const struct svmt_dir *d, const char *name);
 struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name);
+/* Look @name up by reading the namespace object @fd (geometry @g): 1 found
+ * (a copy in *out), 0 not found, or a negative error. */
+int svmt_dir_lookup_fd(int fd, const struct svmt_geom *g, const char *name,
+		       struct svmt_dirent *out);
 void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e);
 /* Rebuild the hash index and the free list from the entries.  Entries that
  * are invalid or overlap an earlier one are dropped and reported through
@@ -338,9 +415,10 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
  * not corrupt; it is only not to be changed. */
 #define SVMT_ANY_OWNER ((uid_t)-2)
 /* The read-only view of one region (as svmt_list() gives it, whoever owns
- * its object): 0, or the error that makes it corrupt.  Free ri->clients. */
+ * its object) in *@out, for svmt_region_info_free(): 0, or the error that
+ * makes it corrupt. */
 int svmt_region_peek(struct svmt_ns *ns, const char *name,
-		     struct svmt_region_info *ri);
+		     struct svmt_region_info **out);
 /* Unlink region @name's object: 0 or a negated errno. */
 int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
 /* May this process unlink region @name's object?  0, -ENOENT (there is
@@ -351,6 +429,86 @@ int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name);
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);
 
+/* ------------------------------------------------------------------ heap */
+
+/*
+ * The heap of a region created with SVMT_REGION_HEAP fills its data area:
+ * this header, then blocks from arena_off to the end.  A block is a 16-byte
+ * header (its size with the ALLOC bit, and the size of the block before
+ * it) and a payload; a free block's payload starts with its list links.
+ * Everything is offsets from the start of the data area.
+ */
+#define SVMT_HEAP_MAGIC "svmtHEAP"
+#define SVMT_HEAP_VERSION 1u
+#define SVMT_HEAP_SMALL_MAX 1024u /* free blocks up to this size: exact bins */
+#define SVMT_HEAP_NSMALL (SVMT_HEAP_SMALL_MAX / 16 + 1)
+#define SVMT_HEAP_NLARGE 64       /* larger ones: one list per power of two */
+
+struct svmt_heap_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t size;           /* bytes of the heap: the data area */
+	uint64_t arena_off;      /* the first block */
+	struct svmt_shlock lock;
+	uint64_t used;           /* bytes in allocated blocks, headers too */
+	uint64_t objects;        /* allocated blocks */
+	uint32_t damaged;        /* a repair found the blocks unwalkable */
+	uint32_t pad;
+	uint64_t small[SVMT_HEAP_NSMALL]; /* list heads: offsets, 0 empty */
+	uint64_t large[SVMT_HEAP_NLARGE];
+	uint64_t reserved[8];
+};
+
+/* Lay a heap out over @size bytes at @base (a new region's data area). */
+int svmt_heap_init(void *base, uint64_t size);
+/* Check the heap header at @base of a @size byte data area. */
+int svmt_heap_validate(const struct svmt_heap_hdr *h, uint64_t size);
+/*
+ * Walk every block of a locked heap: 0 when the blocks tile the arena and
+ * the lists and counters agree with them; SVMT_ECORRUPT otherwise, with
+ * the details.
+ */
+int svmt_heap_check(void *base, uint64_t size);
+/* Rebuild lists and counters from the blocks (the repair of its lock). */
+int svmt_heap_repair(void *heap_ctx);
+struct svmt_heap_ctx {
+	char *base;
+	uint64_t size;
+	uint64_t arena;          /* validated arena_off */
+	uint64_t reclaimed;      /* out: cached blocks of dead owners freed */
+};
+struct svmt_region;
+/* The per-process cache of a heap region's handle: made when it is
+ * attached (none without memory: every call then takes the lock), given
+ * back to the heap when it detaches, forgotten by a child after fork. */
+void svmt_heap_cache_new(struct svmt_region *r);
+void svmt_heap_cache_flush(struct svmt_region *r);
+void svmt_heap_cache_forget(struct svmt_region *r);
+/* What a read-only view can tell of a heap from its header and lists. */
+struct svmt_heap_view {
+	uint64_t total, used, free, largest_free, objects;
+	pid_t lock_owner;        /* 0: free */
+	int lock_owner_alive;
+};
+/* Fill @v from a heap read with pread from @fd at @data_off. */
+int svmt_heap_view_fd(int fd, uint64_t data_off, uint64_t data_size,
+		      struct svmt_heap_view *v);
+
+/*
+ * Crash points for the tests: when svmt_crash_countdown is armed (> 0),
+ * the point that brings it to 0 kills the process with SIGKILL.  Unarmed,
+ * a point is one predictable branch.
+ */
+extern int svmt_crash_countdown;
+void svmt_crash_now(void);
+#define SVMT_CRASH_POINT()                                                   \
+	do {                                                                 \
+		if (__builtin_expect(svmt_crash_countdown > 0, 0) &&         \
+		    --svmt_crash_countdown == 0)                             \
+			svmt_crash_now();                                    \
+	} while (0)
+
 /* -------------------------------------------------------------- regions */
 
 struct svmt_region {
@@ -360,39 +518,57 @@ struct svmt_region {
 	char name[SVMT_NAME_MAX + 1];
 	struct svmt_rhdr *h;     /* mapped at base */
 	uint64_t base, size, data_off, data_size, generation;
-	uint32_t max_clients;
+	uint32_t max_clients, clients_off;
 	bool persistent;
 	bool inherited;          /* mapped by the parent before fork() */
 	bool stale;              /* its region was removed (maybe made again):
 				    the name no longer leads here */
 	bool lock_recovered;     /* the last svmt_region_lock() took a dead
 				    owner's lock */
+	bool has_heap;           /* created with a heap */
+	uint64_t heap_arena;     /* its validated arena_off; 0: damaged */
+	struct svmt_hcache *hcache; /* this process's cache of its blocks */
 };
 
-/* Client table of a locked region header (at SVMT_CLIENTS_OFF). */
-int svmt_clients_add(struct svmt_rhdr *h, uint32_t max,
-		     const struct svmt_ident *id);
-void svmt_clients_del(struct svmt_rhdr *h, uint32_t max,
-		      const struct svmt_ident *id);
-/* Live clients; the first one's pid in *first (may be NULL). */
-uint32_t svmt_clients_live(struct svmt_rhdr *h, uint32_t max, pid_t *first);
-/* Remove dead clients from a locked region header; returns how many. */
-uint32_t svmt_clients_purge(struct svmt_rhdr *h, uint32_t max_clients,
-			    svmt_event_fn fn, void *arg, const char *name);
-/* Repair context for a region lock: the header and its client capacity. */
+/*
+ * A mapped region header with the geometry of its client table, taken
+ * from a validated copy (never re-read from shared memory).  Also the
+ * repair context of the region's bookkeeping lock.
+ */
 struct svmt_rctx {
 	struct svmt_rhdr *h;
 	uint32_t max_clients;
+	uint32_t clients_off;
 };
+
+static inline struct svmt_rctx svmt_rctx_of(struct svmt_rhdr *h,
+					    const struct svmt_rhdr *valid)
+{
+	struct svmt_rctx c = { h, valid->max_clients,
+			       (uint32_t)valid->clients_off };
+	return c;
+}
+
+/* Client table of a locked region header. */
+int svmt_clients_add(const struct svmt_rctx *c, const struct svmt_ident *id);
+void svmt_clients_del(const struct svmt_rctx *c, const struct svmt_ident *id);
+/* Live clients; the first one's pid in *first (may be NULL). */
+uint32_t svmt_clients_live(const struct svmt_rctx *c, pid_t *first);
+/* Remove dead clients from a locked region header; returns how many. */
+uint32_t svmt_clients_purge(const struct svmt_rctx *c, svmt_event_fn fn,
+			    void *arg, const char *name);
 int svmt_region_repair(void *rctx);
-/* Read and validate a region header from an open object. */
-int svmt_rhdr_read(int fd, const struct stat *st, const char *root,
-		   const char *name, struct svmt_rhdr *h);
-/* Destroy region @name, mapped (at least its header) at @h, if it is still
- * generation @gen and has no live clients.  *destroyed tells. */
+/*
+ * Read and validate a region header from an open object of @ns, for
+ * reading or (@write) changing it.  Bytes past its hdr_size are zeroed.
+ */
+int svmt_rhdr_read(const struct svmt_ns *ns, int fd, const struct stat *st,
+		   const char *name, bool write, struct svmt_rhdr *h);
+/* Destroy region @name, mapped (at least its header) as @c says, if it is
+ * still generation @gen and has no live clients.  *destroyed tells. */
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
-			       uint64_t gen, struct svmt_rhdr *h,
-			       uint32_t max_clients, bool *destroyed);
+			       uint64_t gen, const struct svmt_rctx *c,
+			       bool *destroyed);
 /* A validated private copy of the namespace object (free()). */
 int svmt_root_snapshot(struct svmt_ns *ns, struct svmt_root **out);
 /* Names of the region objects of @ns present in the shm directory. */

@@ -32,6 +32,22 @@
  *    it calls svmt_region_open() again to attach (which registers it and
  *    gives it a handle of its own); closing a handle inherited from the
  *    parent never touches the parent's registration.
+ *
+ * Growth (how this ABI stays open without new symbol versions)
+ *  - Every public struct begins with `uint32_t struct_size` and only ever
+ *    grows at its end.  A field is present when it lies entirely within
+ *    struct_size (SVMT_HAS_FIELD()).
+ *  - Structs the caller allocates (options, svmt_ns_info) are sized by the
+ *    caller's compiler: svmt_ns_opts_init(), svmt_region_opts_init() and
+ *    svmt_ns_info() are macros passing sizeof(*p) to the library, which
+ *    reads and writes only that many bytes.
+ *  - Structs the library allocates (svmt_region_info, svmt_lock_info,
+ *    svmt_client_info, svmt_event) are reached only through pointers, never
+ *    as arrays: lists are opaque (svmt_region_list) with accessors.
+ *  - On disk, both headers carry ext4-style feature words and their own
+ *    size; an object that uses a feature this version does not know is
+ *    refused with SVMT_EFEATURE ("made by a newer svmtool"), or, for a
+ *    read-only-compatible feature, may be listed but not changed.
  */
 #ifndef SVMTOOL_H
 #define SVMTOOL_H
@@ -61,6 +77,11 @@ extern "C" {
 #define SVMT_MAX_CLIENTS 4096u
 #define SVMT_NAME_MAX 63
 
+/* Is @field of the struct at @p within the size it records? */
+#define SVMT_HAS_FIELD(p, field)                                             \
+	(offsetof(__typeof__(*(p)), field) + sizeof((p)->field) <=           \
+	 (p)->struct_size)
+
 /* Error codes beyond errno (all negative). */
 enum svmt_error {
 	SVMT_ECORRUPT = -1000,      /* object fails validation; never followed */
@@ -76,6 +97,12 @@ enum svmt_error {
 	SVMT_ENOTATTACHED = -1010,  /* namespace opened without an address reservation */
 	SVMT_ENOTRECOVERABLE = -1011, /* lock unusable; run recover */
 	SVMT_ERDONLY = -1012,       /* namespace handle is read-only */
+	SVMT_EFEATURE = -1013,      /* object made by a newer svmtool: it uses
+				       a feature this version does not know */
+	SVMT_ENONS = -1014,         /* no such namespace */
+	SVMT_ENOHEAP = -1015,       /* the region has no heap */
+	SVMT_EFOREIGN = -1016,      /* pointer is not a block of this heap */
+	SVMT_EDOUBLEFREE = -1017,   /* heap block is free already */
 };
 
 /** Text for an error code (negative errno or SVMT_E*).  Static storage. */
@@ -110,6 +137,7 @@ enum svmt_ns_flags {
 };
 
 struct svmt_ns_opts {
+	uint32_t struct_size; /* set by svmt_ns_opts_init() */
 	const char *shm_dir;  /* NULL: SVMT_DEFAULT_SHM_DIR */
 	const char *root;     /* NULL: SVMT_DEFAULT_ROOT */
 	unsigned flags;       /* enum svmt_ns_flags */
@@ -126,8 +154,12 @@ struct svmt_ns_opts {
 	uint64_t reserved[8]; /* zero */
 };
 
-/** Fill @o with the defaults above.  Always call before setting fields. */
-SVMT_EXPORT void svmt_ns_opts_init(struct svmt_ns_opts *o);
+/**
+ * Fill @o with the defaults above and record its size.  Always call before
+ * setting fields (the macro passes the caller's sizeof).
+ */
+SVMT_EXPORT void svmt_ns_opts_init_size(struct svmt_ns_opts *o, size_t size);
+#define svmt_ns_opts_init(o) svmt_ns_opts_init_size((o), sizeof(*(o)))
 
 /**
  * Open (or with SVMT_NS_CREATE create) a namespace.  Unless NOATTACH or
@@ -136,9 +168,12 @@ SVMT_EXPORT void svmt_ns_opts_init(struct svmt_ns_opts *o);
  * returns SVMT_ECLASH and svmt_errdetail() names the clashing mapping.
  * Opening an attached namespace twice in one process returns the same handle
  * with a reference count.  On success *out owns a handle for svmt_ns_close().
- * Errors: -ENOENT (no namespace, no CREATE), -EEXIST (EXCL), SVMT_ENAME,
- * SVMT_ECORRUPT, SVMT_EVERSION, SVMT_EUNTRUSTED, SVMT_ECLASH, -EINVAL (bad
- * base/span/capacity), -ETIMEDOUT, -ENOSPC, negated errno.
+ * Errors: SVMT_ENONS (no namespace, no CREATE), -ENOENT (no shm
+ * directory), -EEXIST (EXCL), SVMT_ENAME, SVMT_ECORRUPT, SVMT_EVERSION,
+ * SVMT_EFEATURE (made by a newer svmtool; with read-only-compatible
+ * features only, RDONLY opens still work), SVMT_EUNTRUSTED, SVMT_ECLASH,
+ * -EINVAL (bad base/span/capacity, or @o not set up by svmt_ns_opts_init),
+ * -ETIMEDOUT, -ENOSPC, negated errno.
  */
 SVMT_EXPORT int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out);
 
@@ -150,6 +185,7 @@ SVMT_EXPORT int svmt_ns_open(const struct svmt_ns_opts *o, svmt_ns **out);
 SVMT_EXPORT void svmt_ns_close(svmt_ns *ns);
 
 struct svmt_ns_info {
+	uint32_t struct_size;       /* bytes the library filled in */
 	char root[SVMT_NAME_MAX + 1];
 	uint64_t base, span;        /* the namespace's address span */
 	uint64_t root_size;         /* bytes of the namespace object at base */
@@ -162,15 +198,21 @@ struct svmt_ns_info {
 	mode_t mode;
 	int64_t ctime;              /* creation time, seconds since the epoch */
 	int attached;               /* span reserved in this process */
+	uint32_t page_size;         /* page size the layout was made for */
 };
 
-/** Describe the namespace (a consistent copy taken under its lock). */
-SVMT_EXPORT int svmt_ns_info(svmt_ns *ns, struct svmt_ns_info *out);
+/**
+ * Describe the namespace (a consistent copy taken under its lock) into
+ * @out, writing at most @size bytes (the macro passes sizeof(*out)).
+ */
+SVMT_EXPORT int svmt_ns_info_size(svmt_ns *ns, struct svmt_ns_info *out,
+				  size_t size);
+#define svmt_ns_info(ns, out) svmt_ns_info_size((ns), (out), sizeof(*(out)))
 
 /**
  * Remove the namespace object of an empty namespace.  -EBUSY while it holds
- * regions, -ENOENT if it does not exist.  Handles open elsewhere keep their
- * mapping.
+ * regions, SVMT_ENONS if it does not exist.  Handles open elsewhere keep
+ * their mapping.
  */
 SVMT_EXPORT int svmt_ns_remove(const struct svmt_ns_opts *o);
 
@@ -185,16 +227,19 @@ enum svmt_region_flags {
 					     otherwise the last client out
 					     destroys it */
 	SVMT_REGION_EXACT_MODE = 1u << 3, /* apply mode exactly (no umask) */
+	SVMT_REGION_HEAP = 1u << 4,       /* with CREATE: the data area is a
+					     heap (svmt_heap_alloc()) */
 };
 
 /* Flags recorded in a region (svmt_region_info.flags). */
 enum svmt_region_rflags {
 	SVMT_RF_PERSISTENT = 1u << 0,
-	SVMT_RF_HEAP = 1u << 1,     /* reserved for a data-area heap */
+	SVMT_RF_HEAP = 1u << 1,     /* the data area is a heap */
 	SVMT_RF_FILE = 1u << 2,     /* reserved for a file-backed data area */
 };
 
 struct svmt_region_opts {
+	uint32_t struct_size; /* set by svmt_region_opts_init() */
 	uint64_t size;        /* data area bytes (rounded up to pages); 0 when
 				 opening: any size; with CREATE: required */
 	unsigned flags;       /* enum svmt_region_flags */
@@ -214,8 +259,10 @@ struct svmt_region_opts {
 	uint64_t reserved[8]; /* zero */
 };
 
-/** Fill @o with the defaults above. */
-SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
+/** Fill @o with the defaults above and record its size (as for namespaces). */
+SVMT_EXPORT void svmt_region_opts_init_size(struct svmt_region_opts *o,
+					    size_t size);
+#define svmt_region_opts_init(o) svmt_region_opts_init_size((o), sizeof(*(o)))
 
 /**
  * Open region @name of @ns, creating it as @o says.
@@ -244,7 +291,8 @@ SVMT_EXPORT void svmt_region_opts_init(struct svmt_region_opts *o);
  *
  * Errors: -ENOENT, -EEXIST, SVMT_ESIZE (exists with another size),
  * SVMT_ENAME, -EINVAL, SVMT_EDIRFULL, SVMT_ENOVA, -ENOSPC, SVMT_ECLIENTFULL,
- * SVMT_ECORRUPT, SVMT_EUNTRUSTED, SVMT_EINITFN, SVMT_ENOTATTACHED,
+ * SVMT_ECORRUPT, SVMT_EFEATURE (made by a newer svmtool), SVMT_EUNTRUSTED,
+ * SVMT_EINITFN, SVMT_ENOTATTACHED,
  * -ETIMEDOUT, -EBUSY (the region keeps being replaced, or this process
  * still maps its addresses), -EAGAIN (a creation lost its claim), -ESTALE,
  * negated errno.
@@ -304,6 +352,68 @@ SVMT_EXPORT int svmt_region_lock_ack(svmt_region *r);
  * when this thread does not hold it. */
 SVMT_EXPORT int svmt_region_unlock(svmt_region *r);
 
+/**
+ * The region's root slot (user_ctx): one pointer-sized value, stored and
+ * loaded atomically, so that a process can publish the address of its
+ * top-level structure and the others find it.  0 or a negative code.
+ */
+SVMT_EXPORT int svmt_region_set_root(svmt_region *r, void *p);
+SVMT_EXPORT void *svmt_region_get_root(const svmt_region *r);
+
+/* --------------------------------------------------------------- heaps */
+
+/*
+ * A region created with SVMT_REGION_HEAP has a heap over its whole data
+ * area, usable by every attached process: blocks are at the same address
+ * everywhere, so pointers to them may be stored in the region.  The heap
+ * has its own robust lock (taken through the library's lock wrapper, with
+ * the namespace timeout); a process killed in the middle of an operation
+ * leaves a heap the next caller repairs, never one that hands out memory
+ * twice.  Each process keeps a few blocks it freed (small ones, a
+ * bounded amount) cached for its next allocations, which then take no
+ * lock; they count as used until it detaches or calls svmt_heap_stats(),
+ * and recover returns those of a process that died.  The functions are
+ * thread-safe, not async-signal-safe.  They take an attached region and
+ * return 0 or a negative code: SVMT_ENOHEAP (no heap), -ENOMEM (exhausted), SVMT_EFOREIGN (a
+ * pointer this heap did not give), SVMT_EDOUBLEFREE, SVMT_ECORRUPT (a
+ * damaged heap: run svmt_recover()), -ETIMEDOUT.
+ */
+
+/** Allocate @size bytes, 16-byte aligned, into *out (NULL on failure). */
+SVMT_EXPORT int svmt_heap_alloc(svmt_region *r, size_t size, void **out);
+/** Allocate @n * @size zeroed bytes (overflow: -ENOMEM). */
+SVMT_EXPORT int svmt_heap_calloc(svmt_region *r, size_t n, size_t size,
+				 void **out);
+/** Allocate @size bytes aligned to @align (a power of two up to 1 GiB;
+ * -EINVAL otherwise). */
+SVMT_EXPORT int svmt_heap_alloc_aligned(svmt_region *r, size_t align,
+					size_t size, void **out);
+/**
+ * Resize block @p (NULL: allocate) to @size bytes (0: free it, *out NULL),
+ * in place when it can; the contents are kept up to the smaller size.  On
+ * failure @p is unchanged.
+ */
+SVMT_EXPORT int svmt_heap_realloc(svmt_region *r, void *p, size_t size,
+				  void **out);
+/** Free block @p (NULL: nothing). */
+SVMT_EXPORT int svmt_heap_free(svmt_region *r, void *p);
+
+struct svmt_heap_stats {
+	uint32_t struct_size;  /* bytes filled in */
+	uint64_t total;        /* bytes of the heap (the data area) */
+	uint64_t used;         /* its header and allocated blocks */
+	uint64_t free;         /* total - used */
+	uint64_t largest_free; /* the largest free block, its 16-byte
+				  header included */
+	uint64_t objects;      /* allocated blocks */
+};
+
+/** Describe the heap into @out (at most @size bytes: the macro passes
+ * sizeof(*out)), after giving back this process's cached blocks. */
+SVMT_EXPORT int svmt_heap_stats_size(svmt_region *r,
+				     struct svmt_heap_stats *out, size_t size);
+#define svmt_heap_stats(r, out) svmt_heap_stats_size((r), (out), sizeof(*(out)))
+
 enum svmt_remove_flags {
 	SVMT_REMOVE_FORCE = 1u << 0, /* remove even with live clients, or when
 					the object is corrupt */
@@ -328,15 +438,19 @@ enum svmt_state {
 	SVMT_STATE_CORRUPT = 2, /* object fails validation (see error) */
 	SVMT_STATE_MISSING = 3, /* directory entry without an object */
 	SVMT_STATE_ORPHAN = 4,  /* object not in the directory */
+	SVMT_STATE_NEWER = 5,   /* made by a newer svmtool: uses a feature this
+				   version does not know (see error, detail) */
 };
 
 struct svmt_client_info {
+	uint32_t struct_size;
 	pid_t pid;
 	uint64_t start_time;  /* clock ticks since boot (/proc/PID/stat) */
 	int alive;            /* 0: ghost (dead, zombie or pid reused) */
 };
 
 struct svmt_lock_info {
+	uint32_t struct_size;
 	pid_t owner;          /* 0: free */
 	uint32_t tag;         /* operation tag recorded by the owner */
 	char tag_name[16];    /* "create", "open", ..., "user" for
@@ -345,11 +459,16 @@ struct svmt_lock_info {
 	uint32_t recoveries;  /* times a dead owner's lock was recovered */
 };
 
+/*
+ * What the read-only view knows of one region.  Allocated by the library
+ * (svmt_list(), svmt_region_stat()); grows at its end.
+ */
 struct svmt_region_info {
+	uint32_t struct_size;
 	char name[SVMT_NAME_MAX + 1];
 	int state;            /* enum svmt_state */
-	int error;            /* for CORRUPT: the validation error */
-	char detail[96];      /* for CORRUPT: what failed */
+	int error;            /* for CORRUPT, NEWER: the validation error */
+	char detail[96];      /* for CORRUPT, NEWER: what failed */
 	uint64_t base, size;  /* virtual extent of the whole region */
 	uint64_t data_base, data_size;
 	uint64_t user_ctx, generation;
@@ -361,21 +480,53 @@ struct svmt_region_info {
 	int64_t ctime;        /* seconds since the epoch */
 	pid_t creator;        /* for INIT: the creating process */
 	int creator_alive;
-	struct svmt_lock_info lock;
+	const struct svmt_lock_info *lock; /* never NULL */
 	uint32_t nclients, nghosts;
-	struct svmt_client_info *clients; /* nclients entries */
+	/* nclients pointers (NULL when there are none) */
+	const struct svmt_client_info *const *clients;
+	uint32_t compat, ro_compat, incompat; /* the object's feature words */
+	/* With SVMT_RF_HEAP in flags (otherwise 0): */
+	uint64_t data_heap;   /* address of the heap: the data area */
+	uint64_t heap_total, heap_used, heap_free, heap_largest_free;
+	uint64_t heap_objects;
 };
+
+/* The result of svmt_list(): opaque, read through the accessors below. */
+typedef struct svmt_region_list svmt_region_list;
 
 /**
  * Describe every region of the namespace, sorted by name, including
- * half-created, corrupt, missing and orphan ones.  Strictly read-only: it
- * never attaches, locks, creates or changes anything (objects are read with
- * pread and validated before use).  On success *out (free with
- * svmt_list_free()) holds *count entries.
+ * half-created, corrupt, missing, orphan and newer ones.  Strictly
+ * read-only: it never attaches, locks, creates or changes anything (objects
+ * are read with pread and validated before use).  On success *out owns a
+ * list for svmt_list_free().
  */
-SVMT_EXPORT int svmt_list(svmt_ns *ns, struct svmt_region_info **out,
-			  size_t *count);
-SVMT_EXPORT void svmt_list_free(struct svmt_region_info *ri, size_t count);
+SVMT_EXPORT int svmt_list(svmt_ns *ns, svmt_region_list **out);
+/** Number of regions in @l. */
+SVMT_EXPORT size_t svmt_list_count(const svmt_region_list *l);
+/** Region @i (0 <= i < count, sorted by name) of @l, owned by @l; NULL
+ * when @i is out of range. */
+SVMT_EXPORT const struct svmt_region_info *
+svmt_list_get(const svmt_region_list *l, size_t i);
+/** The region called @name (a leading '/' is ignored), or NULL. */
+SVMT_EXPORT const struct svmt_region_info *
+svmt_list_find(const svmt_region_list *l, const char *name);
+/** Free a list and every region in it (NULL is fine). */
+SVMT_EXPORT void svmt_list_free(svmt_region_list *l);
+
+/**
+ * Describe the one region @name as svmt_list() would, without reading the
+ * others: one directory lookup and one header read, whatever the size of
+ * the namespace.  A region whose object is not in the directory (an
+ * orphan) is described too.  On success *out (free with
+ * svmt_region_info_free()) is the description.  Errors: -ENOENT (neither
+ * in the directory nor in the shm directory), SVMT_ENAME, -ENOMEM,
+ * SVMT_ECORRUPT (the namespace object); a region that fails validation is
+ * returned in state CORRUPT or NEWER.
+ */
+SVMT_EXPORT int svmt_region_stat(svmt_ns *ns, const char *name,
+				 struct svmt_region_info **out);
+SVMT_EXPORT void svmt_region_info_free(struct svmt_region_info *ri);
 
 enum svmt_format_flags {
 	SVMT_FORMAT_VERBOSE = 1u << 0, /* flags, data and VM lines too */
@@ -393,7 +544,10 @@ enum svmt_format_flags {
  *     VM in use:                                  (verbose)
  *       0x0000000130026000 - 0x0000000131046fff (16516k)
  *
- * *out is a malloc'ed, NUL-terminated string ending in a newline.
+ * *out is a malloc'ed, NUL-terminated string ending in a newline.  @ri
+ * comes from the library, or from a caller that zeroed it, set struct_size
+ * and pointed lock at a struct svmt_lock_info; fields past struct_size
+ * count as absent.
  */
 SVMT_EXPORT int svmt_format_region(const struct svmt_region_info *ri,
 				   unsigned flags, char **out);
@@ -410,9 +564,12 @@ enum svmt_event_kind {
 	SVMT_EV_SPACE_LEAK,       /* allocator disagrees with the directory */
 	SVMT_EV_DIRECTORY,        /* directory index inconsistent */
 	SVMT_EV_CORRUPT,          /* corrupt object: reported, left alone */
+	SVMT_EV_HEAP,             /* heap left inconsistent (by a process
+				     killed in an operation): rebuilt */
 };
 
 struct svmt_event {
+	uint32_t struct_size;
 	int kind;                 /* enum svmt_event_kind */
 	const char *region;       /* region name; "" for the namespace itself */
 	pid_t pid;                /* GHOST, DEAD_LOCK_OWNER, HALF_CREATED */

@@ -388,3 +388,15 @@ see 'svmtool create --help'"
 	run --separate-stderr svmtool create dec8 -s 08K
 	assert_success
 }
+
+@test "create --heap makes a region whose data area is a heap" {
+	run --separate-stderr svmtool create h -s 64K --heap
+	assert_success
+	assert_output --regexp '^h: base va 0x[0-9a-f]{16} size 0x11000 \(68 kb\)$'
+	run --separate-stderr svmtool list -n -o NAME,FLAGS,HEAP-SIZE -b
+	assert_output --regexp '^h +persistent,heap +65536$'
+	run --separate-stderr svmtool create tiny -s 4K --heap
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'tiny': invalid argument: data area of 4096 bytes is too small for a heap"
+	assert_file_not_exists "$(object tiny)"
+}

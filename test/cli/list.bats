@@ -239,6 +239,33 @@ svmtool: cannot list 'gone': no such region"
 	assert_golden list-verbose.txt <<<"$output"
 }
 
+@test "list -v of a heap region matches the golden file" {
+	svmtool create h -s 1M --heap >/dev/null
+	run --separate-stderr svmtool list -v h
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "  flags: 0x3 PERSISTENT HEAP"
+	assert_line --regexp '^  data_base (0x[0-9a-f]{16}) data_size 0x100000 data_heap \1$'
+	assert_line "  heap: total 1048576, used 4096, free 1044480, largest free 1044480, 0 objects"
+	assert_golden list-heap-verbose.txt <<<"$output"
+}
+
+@test "the heap columns: sizes in the table, numbers in JSON, empty without a heap" {
+	svmtool create h -s 1M --heap >/dev/null
+	svmtool create p -s 64K >/dev/null
+	run --separate-stderr svmtool list -o NAME,FLAGS,HEAP-SIZE,HEAP-USED,HEAP-FREE
+	assert_success
+	assert_line --index 0 --regexp '^NAME +FLAGS +HEAP-SIZE +HEAP-USED +HEAP-FREE$'
+	assert_line --index 1 --regexp '^h +persistent,heap +1M +4K +1020K$'
+	assert_line --index 2 --regexp '^p +persistent *$'
+	run --separate-stderr svmtool list -b -n -o HEAP-SIZE,HEAP-USED,HEAP-FREE h
+	assert_output --regexp '^ *1048576 +4096 +1044480$'
+	run --separate-stderr svmtool list -J -o NAME,HEAP-USED
+	assert_success
+	assert_output --partial '"heap-used": 4096'
+	assert_output --partial '"heap-used": null'
+}
+
 @test "list -v shows the ghost as dead and a blank line between regions" {
 	two_regions_with_clients
 	run --separate-stderr svmtool list --verbose

@@ -15,7 +15,8 @@ setup() {
 }
 
 teardown() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	tmux -L "${TMUX_SOCK%b}" kill-server 2>/dev/null || true
+	tmux -L "${TMUX_SOCK%b}b" kill-server 2>/dev/null || true
 	common_teardown
 }
 
@@ -115,7 +116,8 @@ wait_status() {
 	assert_output 700
 	run cat "$STATE/svmtool/history"
 	assert_output 'list -n -o NAME alpha'
-	tmux -L "$TMUX_SOCK" kill-server
+	# A second shell, on a terminal of its own.
+	TMUX_SOCK=${TMUX_SOCK}b
 	start_tty
 	keys Up
 	wait_screen "> list -n -o NAME alpha"

@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct svmt_ns_opts o;
-	struct svmt_region_info *v;
-	size_t split, n, i;
+	svmt_region_list *v;
+	size_t split, i;
 	svmt_ns *ns;
 
 	if (!dir[0]) {
@@ -61,14 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.timeout_ms = 0;
 	if (svmt_ns_open(&o, &ns))
 		return 0;
-	if (svmt_list(ns, &v, &n) == 0) {
-		for (i = 0; i < n; i++) {
+	if (svmt_list(ns, &v) == 0) {
+		for (i = 0; i < svmt_list_count(v); i++) {
 			char *s;
 
-			if (svmt_format_region(&v[i], SVMT_FORMAT_VERBOSE, &s) == 0)
+			if (svmt_format_region(svmt_list_get(v, i),
+						       SVMT_FORMAT_VERBOSE, &s) == 0)
 				free(s);
 		}
-		svmt_list_free(v, n);
+		svmt_list_free(v);
 	}
 	svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL);
 	svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL);

@@ -180,7 +180,8 @@ int main(int argc, char **argv)
 		rc = svmt_region_lock(r, 0, WAIT_MS);
 	} else if (!strcmp(mode, "open-lock")) {
 		/* The lock an opening process holds while it registers. */
-		struct svmt_rctx ctx = { r->h, r->max_clients };
+		struct svmt_rctx ctx = { r->h, r->max_clients,
+					 r->clients_off };
 
 		rc = svmt_lock_acquire(&r->h->meta, SVMT_TAG_OPEN, WAIT_MS,
 				       svmt_region_repair, &ctx, NULL);

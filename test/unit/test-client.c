@@ -319,11 +319,12 @@ static int client_then_crash(void *p)
 	return 0;
 }
 
-static struct svmt_region_info *list_region(struct tl *t, const char *name,
-					    struct svmt_region_info **all, size_t *n)
+static const struct svmt_region_info *list_region(struct tl *t, const char *name,
+			svmt_region_list **all, size_t *n)
 {
-	tl_list_rdonly(t, all, n);
-	return tl_find(*all, *n, name);
+	tl_list_rdonly(t, all);
+	*n = svmt_list_count(*all);
+	return svmt_list_find(*all, name);
 }
 
 static void make_region(struct tl *t, const char *name, uint32_t max_clients)
@@ -340,7 +341,8 @@ static void test_client_is_registered_and_becomes_ghost_when_killed(void **state
 {
 	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), "cl" };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ident id;
 	size_t n = 0;
 	pid_t kid;
@@ -352,19 +354,19 @@ static void test_client_is_registered_and_becomes_ghost_when_killed(void **state
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 1);
 	assert_int_equal(ri->nghosts, 0);
-	assert_int_equal(ri->clients[0].pid, kid);
-	assert_int_equal(ri->clients[0].start_time, id.start);
-	assert_int_equal(ri->clients[0].alive, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->pid, kid);
+	assert_int_equal(ri->clients[0]->start_time, id.start);
+	assert_int_equal(ri->clients[0]->alive, 1);
+	svmt_list_free(all);
 
 	tl_kill(t, kid);
 	ri = list_region(t, "cl", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 1);
 	assert_int_equal(ri->nghosts, 1);
-	assert_int_equal(ri->clients[0].pid, kid);
-	assert_int_equal(ri->clients[0].alive, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->pid, kid);
+	assert_int_equal(ri->clients[0]->alive, 0);
+	svmt_list_free(all);
 }
 
 static void test_client_table_full_is_eclientfull(void **state)
@@ -423,7 +425,7 @@ static int forge_client_start(struct tl *t, const char *name, pid_t pid)
 	}
 	for (uint32_t i = 0; i < h.max_clients && i < 4096; i++) {
 		struct svmt_ident id;
-		off_t off = (off_t)SVMT_CLIENTS_OFF + (off_t)(i * sizeof id);
+		off_t off = (off_t)h.clients_off + (off_t)(i * sizeof id);
 		if (pread(fd, &id, sizeof id, off) != (ssize_t)sizeof id)
 			break;
 		if (id.pid == pid) {
@@ -449,7 +451,8 @@ static void test_scan_reports_client_with_reused_pid_as_ghost(void **state)
 	struct kid_arg a = { t, tl_chan_new(t), "reuse" };
 	struct kid_arg b = { t, tl_chan_new(t), NULL };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ident old;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
@@ -479,8 +482,8 @@ static void test_scan_reports_client_with_reused_pid_as_ghost(void **state)
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 1);
 	assert_int_equal(ri->nghosts, 1);
-	assert_int_equal(ri->clients[0].alive, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->alive, 0);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, 0, &ns));
 	assert_ok(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
@@ -500,7 +503,7 @@ static void test_scan_reports_client_with_reused_pid_as_ghost(void **state)
 	assert_int_equal(ev->fixed, 1);
 	ri = list_region(t, "reuse", &all, &n);
 	assert_int_equal(ri->nclients, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 }
 
 static void test_scan_reports_zombie_client_as_ghost(void **state)
@@ -508,7 +511,8 @@ static void test_scan_reports_zombie_client_as_ghost(void **state)
 	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), "zom" };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ident id;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
@@ -525,7 +529,7 @@ static void test_scan_reports_zombie_client_as_ghost(void **state)
 	ri = list_region(t, "zom", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nghosts, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &ns));
 	assert_ok(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
@@ -573,21 +577,21 @@ static void test_client_that_exec_ed_is_a_ghost(void **state)
 {
 	struct tl *t = *state;
 	struct exec_arg a = { t, tl_chan_new(t) };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct tl_evlog log = { 0 };
 	svmt_ns *ns = tl_ns_create(t);
-	size_t n = 0;
 	pid_t kid;
 	int i;
 
 	tl_region_make(ns, "r", 8192);
 	kid = tl_fork(t, attach_then_exec, &a);
 	assert_await(a.c, 'A');
-	tl_list_rdonly(t, &all, &n);
-	ri = tl_find(all, n, "r");
+	tl_list_rdonly(t, &all);
+	ri = svmt_list_find(all, "r");
 	assert_int_equal(ri->nclients, 1);
-	assert_int_equal(ri->clients[0].alive, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->alive, 1);
+	svmt_list_free(all);
 	assert_rc(svmt_region_remove(ns, "r", 0), -EBUSY);
 
 	tl_go(a.c, 1);
@@ -595,12 +599,12 @@ static void test_client_that_exec_ed_is_a_ghost(void **state)
 		tl_nap_ms(5);
 	assert_true(runs_sleep(kid));
 	assert_int_equal(kill(kid, 0), 0);
-	tl_list_rdonly(t, &all, &n);
-	ri = tl_find(all, n, "r");
+	tl_list_rdonly(t, &all);
+	ri = svmt_list_find(all, "r");
 	assert_int_equal(ri->nclients, 1);
-	assert_int_equal(ri->clients[0].alive, 0);
+	assert_int_equal(ri->clients[0]->alive, 0);
 	assert_int_equal(ri->nghosts, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	assert_ok(svmt_scan(ns, NULL, 0, 0, tl_ev_collect, &log));
 	assert_int_equal(tl_ev_count(&log, SVMT_EV_GHOST), 1);
 	assert_ok(svmt_region_remove(ns, "r", 0));

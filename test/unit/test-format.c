@@ -4,15 +4,27 @@
  */
 #include "testlib.h"
 
-static struct svmt_client_info two_clients[2] = {
-	{ 4242, 1000, 1 },
-	{ 5151, 2000, 0 },
+static const struct svmt_client_info client_a = {
+	.struct_size = sizeof(client_a), .pid = 4242, .start_time = 1000,
+	.alive = 1,
 };
+static const struct svmt_client_info client_b = {
+	.struct_size = sizeof(client_b), .pid = 5151, .start_time = 2000,
+	.alive = 0,
+};
+static const struct svmt_client_info *const two_clients[2] = {
+	&client_a, &client_b,
+};
+static struct svmt_lock_info lock_info;
 
 /* The example of the header comment. */
 static void example(struct svmt_region_info *ri)
 {
 	memset(ri, 0, sizeof *ri);
+	memset(&lock_info, 0, sizeof lock_info);
+	lock_info.struct_size = sizeof lock_info;
+	ri->struct_size = sizeof *ri;
+	ri->lock = &lock_info;
 	snprintf(ri->name, sizeof ri->name, "vpe-api");
 	ri->state = SVMT_STATE_READY;
 	ri->base = 0x130026000ULL;
@@ -126,9 +138,9 @@ static void test_format_lock_held_names_the_holder(void **state)
 	char *s = NULL, *line;
 	(void)state;
 	example(&ri);
-	ri.lock.owner = 31337;
-	ri.lock.owner_alive = 1;
-	ri.lock.tag = SVMT_TAG_USER | 7;
+	lock_info.owner = 31337;
+	lock_info.owner_alive = 1;
+	lock_info.tag = SVMT_TAG_USER | 7;
 	assert_ok(svmt_format_region(&ri, 0, &s));
 	line = strstr(s, "  lock: ");
 	assert_non_null(line);
@@ -136,13 +148,35 @@ static void test_format_lock_held_names_the_holder(void **state)
 	assert_non_null(strstr(line, "31337"));
 	free(s);
 	/* a dead holder is marked as such */
-	ri.lock.owner_alive = 0;
+	lock_info.owner_alive = 0;
 	assert_ok(svmt_format_region(&ri, 0, &s));
 	line = strstr(s, "  lock: ");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "31337"));
 	assert_non_null(strstr(line, "dead"));
 	free(s);
+}
+
+/*
+ * A caller built against an older, smaller struct: what lies past its
+ * struct_size is absent (here the client list), never read; and a struct
+ * whose struct_size was never set is refused.
+ */
+static void test_format_reads_only_struct_size_bytes(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	ri.struct_size = offsetof(struct svmt_region_info, nclients);
+	check_format(&ri, 0,
+		     "vpe-api: base va 0x0000000130026000 size 0x1021000 (16 mb)\n"
+		     "  user_ctx 0x0, generation 1\n"
+		     "  0 clients, pids:\n"
+		     "  lock: free\n");
+	ri.struct_size = 0;
+	char *s = NULL;
+	assert_rc(svmt_format_region(&ri, 0, &s), -EINVAL);
+	assert_null(s);
 }
 
 static void test_format_flags_zero_and_non_verbose_lines(void **state)
@@ -168,12 +202,13 @@ static void test_format_flags_zero_and_non_verbose_lines(void **state)
 static void test_format_non_ready_states_do_not_crash(void **state)
 {
 	const int states[] = { SVMT_STATE_INIT, SVMT_STATE_CORRUPT, SVMT_STATE_MISSING,
-			       SVMT_STATE_ORPHAN, 99 };
+			       SVMT_STATE_ORPHAN, SVMT_STATE_NEWER, 99 };
 	(void)state;
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
 		struct svmt_region_info ri;
 		char *s = NULL;
 		memset(&ri, 0, sizeof ri);
+		ri.struct_size = sizeof ri;
 		snprintf(ri.name, sizeof ri.name, "odd");
 		ri.state = states[i];
 		ri.error = SVMT_ECORRUPT;
@@ -192,15 +227,15 @@ static void test_format_of_listed_region(void **state)
 	struct tl *t = *state;
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
-	struct svmt_region_info *ri = NULL;
+	svmt_region_list *ri = NULL;
 	svmt_region *r = NULL;
-	size_t n = 0;
 	char *s = NULL, want[256];
 
 	tl_ropts(&o, 1 << 20, SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT);
 	assert_ok(svmt_region_open(ns, "live", &o, &r));
-	assert_ok(svmt_list(ns, &ri, &n));
-	assert_ok(svmt_format_region(&ri[0], SVMT_FORMAT_VERBOSE, &s));
+	assert_ok(svmt_list(ns, &ri));
+	assert_int_equal(svmt_list_count(ri), 1);
+	assert_ok(svmt_format_region(svmt_list_get(ri, 0), SVMT_FORMAT_VERBOSE, &s));
 	snprintf(want, sizeof want, "live: base va 0x%016llx size 0x%llx (1 mb)\n",
 		 (unsigned long long)svmt_region_base(r),
 		 (unsigned long long)svmt_region_size(r));
@@ -213,7 +248,7 @@ static void test_format_of_listed_region(void **state)
 		 (unsigned long long)(svmt_region_size(r) >> 10));
 	assert_non_null(strstr(s, want));
 	free(s);
-	svmt_list_free(ri, n);
+	svmt_list_free(ri);
 	assert_ok(svmt_region_close(r));
 }
 
@@ -225,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_format_is_64_bit_clean),
 		cmocka_unit_test(test_format_small_size_in_kb),
 		cmocka_unit_test(test_format_lock_held_names_the_holder),
+		cmocka_unit_test(test_format_reads_only_struct_size_bytes),
 		cmocka_unit_test(test_format_flags_zero_and_non_verbose_lines),
 		cmocka_unit_test(test_format_non_ready_states_do_not_crash),
 		TL_TEST(test_format_of_listed_region),

@@ -160,21 +160,22 @@ static void mutate(unsigned *seed)
 static void operate(void)
 {
 	struct svmt_ns_opts o;
-	struct svmt_region_info *v;
+	svmt_region_list *v;
 	svmt_ns *ns;
-	size_t n, i;
+	size_t i;
 
 	opts(&o, SVMT_NS_RDONLY);
 	if (svmt_ns_open(&o, &ns) == 0) {
-		if (svmt_list(ns, &v, &n) == 0) {
-			for (i = 0; i < n; i++) {
+		if (svmt_list(ns, &v) == 0) {
+			for (i = 0; i < svmt_list_count(v); i++) {
 				char *s;
 
-				if (svmt_format_region(&v[i], SVMT_FORMAT_VERBOSE,
+				if (svmt_format_region(svmt_list_get(v, i),
+						       SVMT_FORMAT_VERBOSE,
 						       &s) == 0)
 					free(s);
 			}
-			svmt_list_free(v, n);
+			svmt_list_free(v);
 		}
 		svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL);
 		svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL);

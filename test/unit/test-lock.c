@@ -230,11 +230,13 @@ static void make_locked_region(struct tl *t)
 	tl_ns_close(t, ns);
 }
 
-static struct svmt_region_info *list_locked(struct tl *t, struct svmt_region_info **all,
-					    size_t *n)
+static const struct svmt_region_info *list_locked(struct tl *t,
+						  svmt_region_list **all,
+						  size_t *n)
 {
-	tl_list_rdonly(t, all, n);
-	return tl_find(*all, *n, "locked");
+	tl_list_rdonly(t, all);
+	*n = svmt_list_count(*all);
+	return svmt_list_find(*all, "locked");
 }
 
 static void test_region_lock_shows_owner_and_tag_in_list(void **state)
@@ -242,7 +244,8 @@ static void test_region_lock_shows_owner_and_tag_in_list(void **state)
 	struct tl *t = *state;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 
 	make_locked_region(t);
@@ -250,15 +253,15 @@ static void test_region_lock_shows_owner_and_tag_in_list(void **state)
 	assert_ok(svmt_region_lock(r, 42, -1));
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
-	assert_int_equal(ri->lock.owner, getpid());
-	assert_int_equal(ri->lock.owner_alive, 1);
-	assert_int_equal(ri->lock.tag & ~SVMT_TAG_USER, 42);
-	assert_int_equal(ri->lock.recoveries, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, getpid());
+	assert_int_equal(ri->lock->owner_alive, 1);
+	assert_int_equal(ri->lock->tag & ~SVMT_TAG_USER, 42);
+	assert_int_equal(ri->lock->recoveries, 0);
+	svmt_list_free(all);
 	assert_ok(svmt_region_unlock(r));
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, 0);
+	svmt_list_free(all);
 }
 
 static void test_region_relock_by_owner_is_edeadlk(void **state)
@@ -304,7 +307,8 @@ static void test_region_attach_proceeds_while_user_lock_held(void **state)
 {
 	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), 7, 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
 	size_t n = 0;
@@ -320,12 +324,12 @@ static void test_region_attach_proceeds_while_user_lock_held(void **state)
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 2);
-	assert_int_equal(ri->lock.tag & ~SVMT_TAG_USER, 7);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->tag & ~SVMT_TAG_USER, 7);
+	svmt_list_free(all);
 	assert_ok(svmt_region_close(r));
 	ri = list_locked(t, &all, &n);
 	assert_int_equal(ri->nclients, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 }
 
 /* Closing a region whose lock this process holds releases the lock before
@@ -333,7 +337,8 @@ static void test_region_attach_proceeds_while_user_lock_held(void **state)
 static void test_region_close_releases_held_lock(void **state)
 {
 	struct tl *t = *state;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
 	size_t n = 0;
@@ -344,8 +349,8 @@ static void test_region_close_releases_held_lock(void **state)
 	assert_ok(svmt_region_close(r));
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
-	assert_int_equal(ri->lock.owner, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, 0);
+	svmt_list_free(all);
 	assert_ok(svmt_region_open(ns, "locked", NULL, &r));
 	assert_ok(svmt_region_lock(r, 6, 0));
 	assert_ok(svmt_region_unlock(r));
@@ -363,7 +368,8 @@ static void test_region_unlock_from_another_thread_is_eperm(void **state)
 	struct tl *t = *state;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	pthread_t th;
 	void *rc;
@@ -375,8 +381,8 @@ static void test_region_unlock_from_another_thread_is_eperm(void **state)
 	assert_int_equal(pthread_join(th, &rc), 0);
 	assert_int_equal((intptr_t)rc, -EPERM);
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, getpid()); /* still shown as held */
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, getpid()); /* still shown as held */
+	svmt_list_free(all);
 	assert_ok(svmt_region_unlock(r));
 	assert_ok(svmt_region_lock(r, 9, 0));
 	assert_ok(svmt_region_unlock(r));
@@ -386,7 +392,8 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 {
 	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), 7, 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
@@ -401,17 +408,17 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
-	assert_int_equal(ri->lock.owner, kid);
-	assert_int_equal(ri->lock.owner_alive, 1);
-	assert_int_equal(ri->lock.tag & ~SVMT_TAG_USER, 7);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, kid);
+	assert_int_equal(ri->lock->owner_alive, 1);
+	assert_int_equal(ri->lock->tag & ~SVMT_TAG_USER, 7);
+	svmt_list_free(all);
 
 	tl_kill(t, kid);
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
-	assert_int_equal(ri->lock.owner, kid);
-	assert_int_equal(ri->lock.owner_alive, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, kid);
+	assert_int_equal(ri->lock->owner_alive, 0);
+	svmt_list_free(all);
 
 	assert_ok(svmt_region_lock(r, 9, 2000));
 	/* the data area is the caller's to check: it is as the dead one left
@@ -419,9 +426,9 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 	assert_int_equal(svmt_region_lock_recovered(r), 1);
 	assert_string_equal((char *)svmt_region_data(r), "half-written");
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, getpid());
-	assert_int_equal(ri->lock.recoveries, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, getpid());
+	assert_int_equal(ri->lock->recoveries, 1);
+	svmt_list_free(all);
 	assert_ok(svmt_region_unlock(r));
 	/* the news stays until a holder says the data is whole again */
 	assert_ok(svmt_region_lock(r, 9, 0));
@@ -435,19 +442,19 @@ static void test_region_lock_holder_killed_then_parent_locks(void **state)
 
 	ri = list_locked(t, &all, &n);
 	assert_non_null(ri);
-	assert_int_equal(ri->lock.owner, 0);
-	assert_int_equal(ri->lock.recoveries, 1);
+	assert_int_equal(ri->lock->owner, 0);
+	assert_int_equal(ri->lock->recoveries, 1);
 	/* the region is consistent: its bookkeeping shows no live stranger */
 	for (uint32_t i = 0; i < ri->nclients; i++)
-		if (ri->clients[i].pid == kid)
-			assert_int_equal(ri->clients[i].alive, 0);
-	svmt_list_free(all, n);
+		if (ri->clients[i]->pid == kid)
+			assert_int_equal(ri->clients[i]->alive, 0);
+	svmt_list_free(all);
 	/* and the lock works normally from now on */
 	assert_ok(svmt_region_lock(r, 10, 0));
 	assert_ok(svmt_region_unlock(r));
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.recoveries, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->recoveries, 1);
+	svmt_list_free(all);
 }
 
 static void test_region_lock_sleeping_waiter_wakes_when_holder_killed(void **state)
@@ -512,8 +519,7 @@ static void test_region_lock_not_recoverable_until_recover(void **state)
 {
 	struct tl *t = *state;
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *ri = NULL;
-	size_t n = 0;
+	svmt_region_list *ri = NULL;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
 
@@ -522,9 +528,9 @@ static void test_region_lock_not_recoverable_until_recover(void **state)
 	assert_rc(svmt_region_lock(r, 1, 0), SVMT_ENOTRECOVERABLE);
 	assert_rc(svmt_region_lock(r, 1, 100), SVMT_ENOTRECOVERABLE);
 	/* list still describes it */
-	assert_ok(svmt_list(ns, &ri, &n));
-	assert_int_equal(n, 1);
-	svmt_list_free(ri, n);
+	assert_ok(svmt_list(ns, &ri));
+	assert_int_equal(svmt_list_count(ri), 1);
+	svmt_list_free(ri);
 
 	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
 	if (log.n == 0)
@@ -736,18 +742,18 @@ static int ops_over_corrupt_region_lock(void *p)
 {
 	struct corrupt_arg *a = p;
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *ri = NULL;
+	svmt_region_list *ri = NULL;
 	struct svmt_ns_opts o;
 	svmt_ns *ns = NULL, *ro = NULL;
 	svmt_region *r = NULL;
-	size_t n = 0;
 
 	tl_opts(a->t, &o, SVMT_NS_RDONLY);
 	CHILD_RC(svmt_ns_open(&o, &ro), 0);
-	CHILD_RC(svmt_list(ro, &ri, &n), 0);
-	CHILD_CHECK(n == 1 && ri[0].state == SVMT_STATE_CORRUPT);
-	CHILD_CHECK(strstr(ri[0].detail, "lock kind 0xd2") != NULL);
-	svmt_list_free(ri, n);
+	CHILD_RC(svmt_list(ro, &ri), 0);
+	CHILD_CHECK(svmt_list_count(ri) == 1 &&
+		    svmt_list_get(ri, 0)->state == SVMT_STATE_CORRUPT);
+	CHILD_CHECK(strstr(svmt_list_get(ri, 0)->detail, "lock kind 0xd2") != NULL);
+	svmt_list_free(ri);
 	CHILD_RC(svmt_recover(ro, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log), 0);
 	CHILD_CHECK(log.n == 1 && log.ev[0].kind == SVMT_EV_CORRUPT && !log.ev[0].fixed);
 	log.n = 0;
@@ -863,7 +869,8 @@ static void test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt(void **s
 {
 	struct tl *t = *state;
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL, *rd = NULL;
 	svmt_region *r = NULL;
 	size_t n = 0;
@@ -873,10 +880,10 @@ static void test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt(void **s
 
 	/* not recoverable: list and the dry run say so */
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, -1);
-	assert_int_equal(ri->lock.owner_alive, 0);
-	assert_string_equal(ri->lock.tag_name, "unrecoverable");
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, -1);
+	assert_int_equal(ri->lock->owner_alive, 0);
+	assert_string_equal(ri->lock->tag_name, "unrecoverable");
+	svmt_list_free(all);
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
 	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
 	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
@@ -885,9 +892,9 @@ static void test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt(void **s
 	kid = tl_fork(t, raw_trylock, t);
 	assert_child_ok(t, kid);
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, kid);
-	assert_int_equal(ri->lock.owner_alive, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, kid);
+	assert_int_equal(ri->lock->owner_alive, 0);
+	svmt_list_free(all);
 	log.n = 0;
 	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
 	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
@@ -912,7 +919,8 @@ static void test_holder_killed_before_its_owner_record_shows_dead(void **state)
 	struct tl *t = *state;
 	struct kid_arg a = { t, tl_chan_new(t), 0, 0 };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *rd = NULL;
 	size_t n = 0;
 	pid_t kid;
@@ -924,18 +932,18 @@ static void test_holder_killed_before_its_owner_record_shows_dead(void **state)
 	assert_await(a.c, 'L');
 	/* alive: the futex word names it */
 	ri = list_locked(t, &all, &n);
-	assert_int_equal(ri->lock.owner, kid);
-	assert_int_equal(ri->lock.owner_alive, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, kid);
+	assert_int_equal(ri->lock->owner_alive, 1);
+	svmt_list_free(all);
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
 	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
 	assert_int_equal(log.n, 0);
 
 	tl_kill(t, kid);
 	ri = list_locked(t, &all, &n);
-	assert_int_not_equal(ri->lock.owner, 0);
-	assert_int_equal(ri->lock.owner_alive, 0);
-	svmt_list_free(all, n);
+	assert_int_not_equal(ri->lock->owner, 0);
+	assert_int_equal(ri->lock->owner_alive, 0);
+	svmt_list_free(all);
 	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
 	assert_int_equal(tl_ev_count(&log, SVMT_EV_DEAD_LOCK_OWNER), 1);
 	tl_ns_close(t, rd);

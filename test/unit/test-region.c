@@ -7,11 +7,12 @@
 
 #define PERSIST (SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT)
 
-static struct svmt_region_info *list_one(struct tl *t, const char *name,
-					 struct svmt_region_info **all, size_t *n)
+static const struct svmt_region_info *list_one(struct tl *t, const char *name,
+			svmt_region_list **all, size_t *n)
 {
-	tl_list_rdonly(t, all, n);
-	return tl_find(*all, *n, name);
+	tl_list_rdonly(t, all);
+	*n = svmt_list_count(*all);
+	return svmt_list_find(*all, name);
 }
 
 /* ------------------------------------------------------------- geometry */
@@ -58,7 +59,8 @@ static void test_region_info_fields(void **state)
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
 	svmt_region *r = NULL;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	time_t before = time(NULL), after;
 	uint64_t base, size;
@@ -86,11 +88,11 @@ static void test_region_info_fields(void **state)
 	assert_int_equal(ri->nclients, 1);
 	assert_int_equal(ri->nghosts, 0);
 	assert_non_null(ri->clients);
-	assert_int_equal(ri->clients[0].pid, getpid());
-	assert_int_equal(ri->clients[0].alive, 1);
-	assert_int_equal(ri->clients[0].start_time, svmt_proc_start(getpid(), NULL));
-	assert_int_equal(ri->lock.owner, 0);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->pid, getpid());
+	assert_int_equal(ri->clients[0]->alive, 1);
+	assert_int_equal(ri->clients[0]->start_time, svmt_proc_start(getpid(), NULL));
+	assert_int_equal(ri->lock->owner, 0);
+	svmt_list_free(all);
 	assert_ok(svmt_region_close(r));
 }
 
@@ -98,22 +100,30 @@ static void test_region_list_is_sorted_by_name(void **state)
 {
 	struct tl *t = *state;
 	svmt_ns *ns = tl_ns_create(t);
-	struct svmt_region_info *ri = NULL;
-	size_t n = 0;
+	svmt_region_list *l = NULL;
+	size_t n;
 	tl_region_make(ns, "b", 8192);
 	tl_region_make(ns, "c", 8192);
 	tl_region_make(ns, "a", 8192);
-	assert_ok(svmt_list(ns, &ri, &n));
+	assert_ok(svmt_list(ns, &l));
+	n = svmt_list_count(l);
 	assert_int_equal(n, 3);
-	assert_string_equal(ri[0].name, "a");
-	assert_string_equal(ri[1].name, "b");
-	assert_string_equal(ri[2].name, "c");
+	assert_string_equal(svmt_list_get(l, 0)->name, "a");
+	assert_string_equal(svmt_list_get(l, 1)->name, "b");
+	assert_string_equal(svmt_list_get(l, 2)->name, "c");
+	assert_ptr_equal(svmt_list_find(l, "/b"), svmt_list_get(l, 1));
+	assert_null(svmt_list_find(l, "bb"));
+	assert_null(svmt_list_get(l, 3));
 	/* extents do not overlap */
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < i; j++)
-			assert_true(ri[i].base + ri[i].size <= ri[j].base ||
-				    ri[j].base + ri[j].size <= ri[i].base);
-	svmt_list_free(ri, n);
+		for (size_t j = 0; j < i; j++) {
+			const struct svmt_region_info *a = svmt_list_get(l, i);
+			const struct svmt_region_info *b = svmt_list_get(l, j);
+
+			assert_true(a->base + a->size <= b->base ||
+				    b->base + b->size <= a->base);
+		}
+	svmt_list_free(l);
 }
 
 static void test_region_mode_umask_and_exact_mode(void **state)
@@ -215,7 +225,8 @@ static void test_region_open_twice_in_process_is_one_client(void **state)
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
 	svmt_region *a = NULL, *b = NULL;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	char *d;
 
@@ -226,7 +237,7 @@ static void test_region_open_twice_in_process_is_one_client(void **state)
 	ri = list_one(t, "twice", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	d = svmt_region_data(a);
 	assert_ok(svmt_region_close(b));
@@ -234,12 +245,12 @@ static void test_region_open_twice_in_process_is_one_client(void **state)
 	memcpy(d, "still", 6);
 	ri = list_one(t, "twice", &all, &n);
 	assert_int_equal(ri->nclients, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	assert_ok(svmt_region_close(a));
 	ri = list_one(t, "twice", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 }
 
 static void test_region_handles_of_other_namespace_regions_are_distinct(void **state)
@@ -312,7 +323,8 @@ static void test_region_two_processes_share_pointers_at_one_address(void **state
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
 	struct shared_hdr *h;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	pid_t kid;
 	char *d;
@@ -335,9 +347,9 @@ static void test_region_two_processes_share_pointers_at_one_address(void **state
 	ri = list_one(t, "shared", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 2);
-	assert_true((ri->clients[0].pid == kid && ri->clients[1].pid == getpid()) ||
-		    (ri->clients[1].pid == kid && ri->clients[0].pid == getpid()));
-	svmt_list_free(all, n);
+	assert_true((ri->clients[0]->pid == kid && ri->clients[1]->pid == getpid()) ||
+		    (ri->clients[1]->pid == kid && ri->clients[0]->pid == getpid()));
+	svmt_list_free(all);
 	/* and the parent's pointer works there */
 	h->from_parent = (int *)(d + 8192);
 	*h->from_parent = 777;
@@ -386,8 +398,7 @@ static void test_region_racing_exclusive_creators_one_wins(void **state)
 	pid_t kids[8];
 	int ok = 0, eexist = 0;
 	svmt_ns *ns = NULL;
-	struct svmt_region_info *ri = NULL;
-	size_t n = 0;
+	svmt_region_list *ri = NULL;
 
 	for (int i = 0; i < 8; i++) {
 		kids[i] = tl_fork(t, race_region_child, &a);
@@ -414,11 +425,11 @@ static void test_region_racing_exclusive_creators_one_wins(void **state)
 	assert_int_equal(tl_count_files(t), 2);
 	assert_true(tl_exists(t, tl_obj(t, "race")));
 	assert_ok(tl_ns_open(t, 0, &ns));
-	assert_ok(svmt_list(ns, &ri, &n));
-	assert_int_equal(n, 1);
-	assert_string_equal(ri[0].name, "race");
-	assert_int_equal(ri[0].state, SVMT_STATE_READY);
-	svmt_list_free(ri, n);
+	assert_ok(svmt_list(ns, &ri));
+	assert_int_equal(svmt_list_count(ri), 1);
+	assert_string_equal(svmt_list_get(ri, 0)->name, "race");
+	assert_int_equal(svmt_list_get(ri, 0)->state, SVMT_STATE_READY);
+	svmt_list_free(ri);
 	{
 		struct svmt_ns_info in;
 		assert_ok(svmt_ns_info(ns, &in));
@@ -512,7 +523,8 @@ static void test_region_child_forked_after_open_registers_itself(void **state)
 	struct share_arg a = { t, c };
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	svmt_region *r = NULL;
 	pid_t kid;
@@ -527,7 +539,7 @@ static void test_region_child_forked_after_open_registers_itself(void **state)
 		fail_msg("after the forked child opened the region, %u clients are "
 			 "registered (expected 2: parent %d and child %d)",
 			 ri->nclients, (int)getpid(), (int)kid);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	assert_ok(svmt_region_close(r));
 	assert_true(tl_exists(t, tl_obj(t, "life")));
 	tl_go(c, 1);
@@ -541,7 +553,8 @@ static void test_region_persistent_stays_after_last_client(void **state)
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
 	svmt_region *r = NULL;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 
 	tl_ropts(&o, 1 << 16, PERSIST);
@@ -553,7 +566,7 @@ static void test_region_persistent_stays_after_last_client(void **state)
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 0);
 	assert_int_equal(ri->state, SVMT_STATE_READY);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	/* contents survive a detach/attach cycle, and a namespace close */
 	tl_ns_close(t, ns);
 	ns = tl_ns_create(t);
@@ -568,7 +581,8 @@ static void test_region_created_without_attach_has_no_clients(void **state)
 	struct tl *t = *state;
 	svmt_ns *ns = tl_ns_create(t);
 	struct svmt_region_opts o;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	/* a non-persistent region created with out == NULL is not destroyed
 	 * on the spot: it has never had a client */
@@ -577,7 +591,7 @@ static void test_region_created_without_attach_has_no_clients(void **state)
 	ri = list_one(t, "lonely", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 }
 
 /* --------------------------------------------------------------- remove */
@@ -790,7 +804,8 @@ static void test_region_live_creator_in_init_makes_openers_time_out(void **state
 	struct hang_arg a = { t, c, 0 };
 	struct svmt_ns_opts o;
 	struct svmt_region_opts ro;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	size_t n = 0;
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
@@ -804,7 +819,7 @@ static void test_region_live_creator_in_init_makes_openers_time_out(void **state
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
 	assert_int_equal(ri->creator, kid);
 	assert_int_equal(ri->creator_alive, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	tl_opts(t, &o, 0);
 	o.timeout_ms = 300;
@@ -818,7 +833,7 @@ static void test_region_live_creator_in_init_makes_openers_time_out(void **state
 	ri = list_one(t, "half", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 }
 
 static void test_region_stale_init_is_taken_over_after_creator_killed(void **state)
@@ -827,7 +842,8 @@ static void test_region_stale_init_is_taken_over_after_creator_killed(void **sta
 	struct tl_chan *c = tl_chan_new(t);
 	struct hang_arg a = { t, c, 0 };
 	struct svmt_region_opts ro;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ns_info in;
 	size_t n = 0;
 	svmt_ns *ns = NULL;
@@ -844,7 +860,7 @@ static void test_region_stale_init_is_taken_over_after_creator_killed(void **sta
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
 	assert_int_equal(ri->creator, kid);
 	assert_int_equal(ri->creator_alive, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, 0, &ns));
 	tl_ropts(&ro, 1 << 16, PERSIST);
@@ -859,8 +875,8 @@ static void test_region_stale_init_is_taken_over_after_creator_killed(void **sta
 	assert_non_null(ri);
 	assert_int_equal(ri->state, SVMT_STATE_READY);
 	assert_int_equal(ri->nclients, 1);
-	assert_int_equal(ri->clients[0].pid, getpid());
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->pid, getpid());
+	svmt_list_free(all);
 	assert_ok(svmt_ns_info(ns, &in));
 	assert_int_equal(in.count, 1);
 	assert_int_equal(in.free_bytes, in.span - in.root_size - svmt_region_size(r));

@@ -53,11 +53,12 @@ static void make_regions(struct tl *t, const char *const *names, unsigned flags)
 	tl_ns_close(t, ns);
 }
 
-static struct svmt_region_info *list_region(struct tl *t, const char *name,
-					    struct svmt_region_info **all, size_t *n)
+static const struct svmt_region_info *list_region(struct tl *t, const char *name,
+			svmt_region_list **all, size_t *n)
 {
-	tl_list_rdonly(t, all, n);
-	return tl_find(*all, *n, name);
+	tl_list_rdonly(t, all);
+	*n = svmt_list_count(*all);
+	return svmt_list_find(*all, name);
 }
 
 static const struct tl_ev *must_event(const struct tl_evlog *log, int kind,
@@ -132,7 +133,8 @@ static void test_scan_removes_ghosts(void **state)
 	struct kid_arg dead = { .names = { "g" } };
 	struct kid_arg live = { .names = { "g" } };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
 	const struct tl_ev *ev;
@@ -145,7 +147,7 @@ static void test_scan_removes_ghosts(void **state)
 	ri = list_region(t, "g", &all, &n);
 	assert_int_equal(ri->nclients, 2);
 	assert_int_equal(ri->nghosts, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &ns));
 	assert_ok(svmt_scan(ns, NULL, 0, 0, tl_ev_collect, &log));
@@ -157,8 +159,8 @@ static void test_scan_removes_ghosts(void **state)
 	ri = list_region(t, "g", &all, &n);
 	assert_int_equal(ri->nclients, 1);
 	assert_int_equal(ri->nghosts, 0);
-	assert_int_equal(ri->clients[0].pid, k2);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->clients[0]->pid, k2);
+	svmt_list_free(all);
 
 	memset(&log, 0, sizeof log);
 	assert_ok(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
@@ -171,9 +173,8 @@ static void test_scan_only_named_regions(void **state)
 	const char *names[] = { "a", "b", NULL };
 	struct kid_arg k = { .names = { "a", "b" } };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL;
+	svmt_region_list *all = NULL;
 	svmt_ns *ns = NULL;
-	size_t n = 0;
 	pid_t kid;
 	const char *only_a[] = { "a" };
 	const char *nope_b[] = { "nope", "b" };
@@ -186,18 +187,18 @@ static void test_scan_only_named_regions(void **state)
 	assert_ok(svmt_scan(ns, only_a, 1, 0, tl_ev_collect, &log));
 	assert_event(&log, SVMT_EV_GHOST, "a");
 	assert_null(tl_ev_find(&log, SVMT_EV_GHOST, "b"));
-	tl_list_rdonly(t, &all, &n);
-	assert_int_equal(tl_find(all, n, "a")->nghosts, 0);
-	assert_int_equal(tl_find(all, n, "b")->nghosts, 1);
-	svmt_list_free(all, n);
+	tl_list_rdonly(t, &all);
+	assert_int_equal(svmt_list_find(all, "a")->nghosts, 0);
+	assert_int_equal(svmt_list_find(all, "b")->nghosts, 1);
+	svmt_list_free(all);
 
 	/* a missing name: -ENOENT, after doing the others */
 	memset(&log, 0, sizeof log);
 	assert_rc(svmt_scan(ns, nope_b, 2, 0, tl_ev_collect, &log), -ENOENT);
 	assert_event(&log, SVMT_EV_GHOST, "b");
-	tl_list_rdonly(t, &all, &n);
-	assert_int_equal(tl_find(all, n, "b")->nghosts, 0);
-	svmt_list_free(all, n);
+	tl_list_rdonly(t, &all);
+	assert_int_equal(svmt_list_find(all, "b")->nghosts, 0);
+	svmt_list_free(all);
 }
 
 static void test_scan_destroy_empty_non_persistent(void **state)
@@ -207,7 +208,8 @@ static void test_scan_destroy_empty_non_persistent(void **state)
 	struct kid_arg k = { .names = { "np" } };
 	struct tl_evlog log = { 0 };
 	struct tl_snap before, after;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ns_info in;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
@@ -238,7 +240,7 @@ static void test_scan_destroy_empty_non_persistent(void **state)
 	ri = list_region(t, "np", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->nclients, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	/* with it, it goes: object, entry and extent */
 	memset(&log, 0, sizeof log);
@@ -302,7 +304,8 @@ static void test_recover_entry_without_object(void **state)
 	struct tl *t = *state;
 	const char *names[] = { "miss", "fine", NULL };
 	struct tl_evlog dry, real;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ns_info in0, in;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
@@ -312,7 +315,7 @@ static void test_recover_entry_without_object(void **state)
 	ri = list_region(t, "miss", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->state, SVMT_STATE_MISSING);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, 0, &ns));
 	assert_ok(svmt_ns_info(ns, &in0));
@@ -324,11 +327,11 @@ static void test_recover_entry_without_object(void **state)
 	ri = list_region(t, "miss", &all, &n);
 	assert_null(ri);
 	assert_int_equal(n, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	assert_ok(svmt_ns_info(ns, &in));
 	assert_int_equal(in.count, 1);
 	assert_int_equal(in.free_bytes, in0.free_bytes + (1 << 16) +
-			 svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS));
+			 svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS, SVMT_PAGE));
 	assert_true(tl_exists(t, tl_obj(t, "fine")));
 }
 
@@ -337,7 +340,8 @@ static void test_recover_orphan_object(void **state)
 	struct tl *t = *state;
 	const char *names[] = { "orph", "fine", NULL };
 	struct tl_evlog dry, real;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_dir d;
 	struct svmt_dirent *e;
 	svmt_ns *ns = NULL;
@@ -357,7 +361,7 @@ static void test_recover_orphan_object(void **state)
 	ri = list_region(t, "orph", &all, &n);
 	assert_non_null(ri);
 	assert_int_equal(ri->state, SVMT_STATE_ORPHAN);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	recover_cycle(t, ns, &dry, &real);
 	assert_event(&dry, SVMT_EV_ORPHAN, "orph");
@@ -372,7 +376,7 @@ static void test_recover_orphan_object(void **state)
 	} else {
 		assert_false(tl_exists(t, tl_obj(t, "orph")));
 	}
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 	{
 		struct svmt_ns_info in;
 		struct svmt_extent bad;
@@ -415,7 +419,7 @@ static void test_recover_unlinks_orphan_whose_extent_is_taken(void **state)
 {
 	struct tl *t = *state;
 	struct tl_evlog dry, real;
-	struct svmt_region_info *all = NULL;
+	svmt_region_list *all = NULL;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
 
@@ -425,10 +429,11 @@ static void test_recover_unlinks_orphan_whose_extent_is_taken(void **state)
 	assert_int_equal(assert_event(&real, SVMT_EV_ORPHAN, "orph")->fixed, 1);
 	assert_false(tl_exists(t, tl_obj(t, "orph")));
 	assert_true(tl_exists(t, tl_obj(t, "taker")));
-	tl_list_rdonly(t, &all, &n);
+	tl_list_rdonly(t, &all);
+	n = svmt_list_count(all);
 	assert_int_equal(n, 2);
-	assert_int_equal(tl_find(all, n, "taker")->state, SVMT_STATE_READY);
-	svmt_list_free(all, n);
+	assert_int_equal(svmt_list_find(all, "taker")->state, SVMT_STATE_READY);
+	svmt_list_free(all);
 }
 
 static int map_orphan_child(void *p)
@@ -540,13 +545,13 @@ static void test_recover_space_given_twice(void **state)
 		tl_ropts(&o, 1 << 16, PERSIST);
 		assert_ok(svmt_region_open(ns, "c", &o, &r));
 		{
-			struct svmt_region_info *all = NULL, *b;
-			size_t n = 0;
-			assert_ok(svmt_list(ns, &all, &n));
-			b = tl_find(all, n, "b");
+			svmt_region_list *all = NULL;
+	const struct svmt_region_info *b;
+			assert_ok(svmt_list(ns, &all));
+			b = svmt_list_find(all, "b");
 			assert_true(svmt_region_base(r) >= b->base + b->size ||
 				    svmt_region_base(r) + svmt_region_size(r) <= b->base);
-			svmt_list_free(all, n);
+			svmt_list_free(all);
 		}
 		assert_ok(svmt_region_close(r));
 	}
@@ -558,7 +563,8 @@ static void test_recover_dead_lock_owner(void **state)
 	const char *names[] = { "locked", NULL };
 	struct kid_arg k = { .names = { "locked" }, .lock = "locked" };
 	struct tl_evlog dry, real;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL;
 	const struct tl_ev *ev;
 	size_t n = 0;
@@ -574,9 +580,9 @@ static void test_recover_dead_lock_owner(void **state)
 	ev = assert_event(&real, SVMT_EV_DEAD_LOCK_OWNER, "locked");
 	assert_int_equal(ev->fixed, 1);
 	ri = list_region(t, "locked", &all, &n);
-	assert_int_equal(ri->lock.owner, 0);
-	assert_int_equal(ri->lock.recoveries, 1);
-	svmt_list_free(all, n);
+	assert_int_equal(ri->lock->owner, 0);
+	assert_int_equal(ri->lock->recoveries, 1);
+	svmt_list_free(all);
 }
 
 struct half_arg {
@@ -626,7 +632,8 @@ static void test_recover_half_created_region(void **state)
 {
 	struct tl *t = *state;
 	struct tl_evlog dry, real;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ns_info in;
 	svmt_ns *ns = NULL;
 	const struct tl_ev *ev;
@@ -639,26 +646,28 @@ static void test_recover_half_created_region(void **state)
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
 	assert_int_equal(ri->creator, kid);
 	assert_int_equal(ri->creator_alive, 0);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, 0, &ns));
 	recover_cycle(t, ns, &dry, &real);
 	ev = assert_event(&dry, SVMT_EV_HALF_CREATED, "half");
 	assert_int_equal(ev->pid, kid);
 	assert_int_equal(assert_event(&real, SVMT_EV_HALF_CREATED, "half")->fixed, 1);
-	tl_list_rdonly(t, &all, &n);
+	tl_list_rdonly(t, &all);
+	n = svmt_list_count(all);
 	for (size_t i = 0; i < n; i++)
-		assert_int_not_equal(all[i].state, SVMT_STATE_INIT);
-	svmt_list_free(all, n);
+		assert_int_not_equal(svmt_list_get(all, i)->state, SVMT_STATE_INIT);
+	svmt_list_free(all);
 	/* the address space agrees with what is left */
 	assert_ok(svmt_ns_info(ns, &in));
 	{
 		uint64_t used = 0;
-		tl_list_rdonly(t, &all, &n);
+		tl_list_rdonly(t, &all);
+		n = svmt_list_count(all);
 		assert_int_equal(in.count, (uint32_t)n);
 		for (size_t i = 0; i < n; i++)
-			used += all[i].size;
-		svmt_list_free(all, n);
+			used += svmt_list_get(all, i)->size;
+		svmt_list_free(all);
 		assert_int_equal(in.free_bytes, in.span - in.root_size - used);
 	}
 }
@@ -693,9 +702,8 @@ static void test_recover_named_regions_only(void **state)
 	const char *names[] = { "a", "b", NULL };
 	const char *only_a[] = { "a" };
 	struct tl_evlog log = { 0 };
-	struct svmt_region_info *all = NULL;
+	svmt_region_list *all = NULL;
 	svmt_ns *ns = NULL;
-	size_t n = 0;
 
 	make_regions(t, names, PERSIST);
 	unlink(tl_path(t, tl_obj(t, "a")));
@@ -704,11 +712,11 @@ static void test_recover_named_regions_only(void **state)
 	assert_ok(svmt_recover(ns, only_a, 1, 0, tl_ev_collect, &log));
 	assert_event(&log, SVMT_EV_MISSING, "a");
 	assert_null(tl_ev_find(&log, SVMT_EV_MISSING, "b"));
-	tl_list_rdonly(t, &all, &n);
-	assert_null(tl_find(all, n, "a"));
-	assert_non_null(tl_find(all, n, "b"));
-	assert_int_equal(tl_find(all, n, "b")->state, SVMT_STATE_MISSING);
-	svmt_list_free(all, n);
+	tl_list_rdonly(t, &all);
+	assert_null(svmt_list_find(all, "a"));
+	assert_non_null(svmt_list_find(all, "b"));
+	assert_int_equal(svmt_list_find(all, "b")->state, SVMT_STATE_MISSING);
+	svmt_list_free(all);
 }
 
 /* ------------------------------------------------- read-only listing */
@@ -720,7 +728,8 @@ static void test_list_on_rdonly_namespace_changes_no_byte(void **state)
 	struct kid_arg dead = { .names = { "ghost", "locked" }, .lock = "locked" };
 	struct kid_arg alive = { .names = { "live" } };
 	struct tl_snap before, after;
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct svmt_ns_info in;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
@@ -747,13 +756,14 @@ static void test_list_on_rdonly_namespace_changes_no_byte(void **state)
 
 	assert_ok(tl_snap_take(t, &before));
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &ns));
-	assert_ok(svmt_list(ns, &all, &n));
+	assert_ok(svmt_list(ns, &all));
+	n = svmt_list_count(all);
 	assert_ok(svmt_ns_info(ns, &in));
 	assert_ok(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN | SVMT_SCAN_DESTROY_EMPTY, NULL, NULL));
 	assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL));
 	for (size_t i = 0; i < n; i++) {
 		char *s = NULL;
-		assert_ok(svmt_format_region(&all[i], SVMT_FORMAT_VERBOSE, &s));
+		assert_ok(svmt_format_region(svmt_list_get(all, i), SVMT_FORMAT_VERBOSE, &s));
 		free(s);
 	}
 	tl_ns_close(t, ns);
@@ -763,30 +773,31 @@ static void test_list_on_rdonly_namespace_changes_no_byte(void **state)
 
 	/* and it saw everything as it is */
 	assert_int_equal(n, 7);
-	ri = tl_find(all, n, "live");
+	ri = svmt_list_find(all, "live");
 	assert_int_equal(ri->state, SVMT_STATE_READY);
 	assert_int_equal(ri->nclients, 1);
-	assert_int_equal(ri->clients[0].pid, klive);
-	assert_int_equal(ri->clients[0].alive, 1);
-	ri = tl_find(all, n, "ghost");
+	assert_int_equal(ri->clients[0]->pid, klive);
+	assert_int_equal(ri->clients[0]->alive, 1);
+	ri = svmt_list_find(all, "ghost");
 	assert_int_equal(ri->nghosts, 1);
-	assert_int_equal(ri->clients[0].pid, kdead);
-	ri = tl_find(all, n, "locked");
-	assert_int_equal(ri->lock.owner, kdead);
-	assert_int_equal(ri->lock.owner_alive, 0);
-	ri = tl_find(all, n, "half");
+	assert_int_equal(ri->clients[0]->pid, kdead);
+	ri = svmt_list_find(all, "locked");
+	assert_int_equal(ri->lock->owner, kdead);
+	assert_int_equal(ri->lock->owner_alive, 0);
+	ri = svmt_list_find(all, "half");
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
 	assert_int_equal(ri->creator, khalf);
 	assert_int_equal(ri->creator_alive, 0);
-	assert_int_equal(tl_find(all, n, "miss")->state, SVMT_STATE_MISSING);
-	assert_int_equal(tl_find(all, n, "orph")->state, SVMT_STATE_ORPHAN);
-	assert_int_equal(tl_find(all, n, "bad")->state, SVMT_STATE_CORRUPT);
-	svmt_list_free(all, n);
+	assert_int_equal(svmt_list_find(all, "miss")->state, SVMT_STATE_MISSING);
+	assert_int_equal(svmt_list_find(all, "orph")->state, SVMT_STATE_ORPHAN);
+	assert_int_equal(svmt_list_find(all, "bad")->state, SVMT_STATE_CORRUPT);
+	svmt_list_free(all);
 
 	/* list is read-only through a writable handle too */
 	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &ns));
-	assert_ok(svmt_list(ns, &all, &n));
-	svmt_list_free(all, n);
+	assert_ok(svmt_list(ns, &all));
+	n = svmt_list_count(all);
+	svmt_list_free(all);
 	tl_ns_close(t, ns);
 	assert_ok(tl_snap_take(t, &after));
 	assert_snap_equal(&before, &after, true);
@@ -830,11 +841,11 @@ static void test_recover_removes_temporary_objects_of_dead_creators(void **state
 	struct temp_arg reg = { t, tl_chan_new(t), "foo" };
 	struct temp_arg nsa = { t, tl_chan_new(t), NULL };
 	struct temp_arg live = { t, tl_chan_new(t), "bar" };
-	struct svmt_region_info *all = NULL, *ri;
+	svmt_region_list *all = NULL;
+	const struct svmt_region_info *ri;
 	struct tl_evlog log = { 0 };
 	svmt_ns *ns = tl_ns_create(t), *rd = NULL;
 	pid_t dead1, dead2, alive;
-	size_t n = 0;
 
 	tl_region_make(ns, "keep", 8192);
 	dead1 = temp_builder(t, &reg);
@@ -844,19 +855,19 @@ static void test_recover_removes_temporary_objects_of_dead_creators(void **state
 	tl_kill(t, dead2);
 
 	/* list shows them, with their creators */
-	tl_list_rdonly(t, &all, &n);
-	assert_int_equal(n, 3);
-	ri = tl_find(all, n, "foo");
+	tl_list_rdonly(t, &all);
+	assert_int_equal(svmt_list_count(all), 3);
+	ri = svmt_list_find(all, "foo");
 	assert_non_null(ri);
 	assert_int_equal(ri->state, SVMT_STATE_INIT);
 	assert_int_equal(ri->in_directory, 0);
 	assert_int_equal(ri->creator, dead1);
 	assert_int_equal(ri->creator_alive, 0);
-	ri = tl_find(all, n, "bar");
+	ri = svmt_list_find(all, "bar");
 	assert_non_null(ri);
 	assert_int_equal(ri->creator, alive);
 	assert_int_equal(ri->creator_alive, 1);
-	svmt_list_free(all, n);
+	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &rd));
 	assert_ok(svmt_recover(rd, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));

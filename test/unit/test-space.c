@@ -387,7 +387,7 @@ static void test_regions_fill_fragment_and_coalesce(void **state)
 	struct svmt_region_opts ro;
 	svmt_ns *ns = NULL;
 	char name[16];
-	uint64_t rsize, dsize = MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS);
+	uint64_t rsize, dsize = MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS, SVMT_PAGE);
 	int n = 0, rc, holes;
 
 	tl_opts(t, &o, SVMT_NS_CREATE);
@@ -408,12 +408,11 @@ static void test_regions_fill_fragment_and_coalesce(void **state)
 	assert_rc(rc, SVMT_ENOVA);
 	assert_false(tl_exists(t, tl_obj(t, name)));
 	{
-		struct svmt_region_info *ri = NULL;
-		size_t cnt = 0;
-		assert_ok(svmt_list(ns, &ri, &cnt));
-		assert_int_equal(cnt, (size_t)n);
-		rsize = ri[0].size;
-		svmt_list_free(ri, cnt);
+		svmt_region_list *ri = NULL;
+		assert_ok(svmt_list(ns, &ri));
+		assert_int_equal(svmt_list_count(ri), (size_t)n);
+		rsize = svmt_list_get(ri, 0)->size;
+		svmt_list_free(ri);
 	}
 	assert_int_equal(rsize, MiB);
 	assert_int_equal((uint64_t)n, in0.free_bytes / rsize);
@@ -435,7 +434,7 @@ static void test_regions_fill_fragment_and_coalesce(void **state)
 	assert_true(in.free_extents <= (uint32_t)holes + 1);
 	assert_true(in.largest_free < 2 * rsize);
 	/* free space is plentiful but fragmented: a 2 MiB region cannot fit */
-	tl_ropts(&ro, 2 * MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS), PERSIST);
+	tl_ropts(&ro, 2 * MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS, SVMT_PAGE), PERSIST);
 	assert_rc(svmt_region_open(ns, "big", &ro, NULL), SVMT_ENOVA);
 	assert_false(tl_exists(t, tl_obj(t, "big")));
 	/* ...but a 1 MiB one can */
@@ -456,7 +455,7 @@ static void test_regions_fill_fragment_and_coalesce(void **state)
 	assert_int_equal(in.free_bytes, in.span - in.root_size);
 	assert_int_equal(tl_count_files(t), 1);
 	/* and now the big one fits */
-	tl_ropts(&ro, 2 * MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS), PERSIST);
+	tl_ropts(&ro, 2 * MiB - svmt_rhdr_data_off(SVMT_DEFAULT_MAX_CLIENTS, SVMT_PAGE), PERSIST);
 	assert_ok(svmt_region_open(ns, "big", &ro, NULL));
 }
 

@@ -208,8 +208,8 @@ static void check_region_refused(struct tl *t, const char *what, int want)
 	svmt_ns *ns = NULL;
 	svmt_region *r = NULL;
 	struct svmt_region_opts o;
-	struct svmt_region_info *ri = NULL, *v;
-	size_t n = 0;
+	svmt_region_list *ri = NULL;
+	const struct svmt_region_info *v;
 	int rc;
 	const unsigned lflags[] = { SVMT_NS_RDONLY, SVMT_NS_NOATTACH, 0 };
 
@@ -232,14 +232,14 @@ static void check_region_refused(struct tl *t, const char *what, int want)
 
 	for (size_t k = 0; k < sizeof lflags / sizeof lflags[0]; k++) {
 		assert_ok(tl_ns_open(t, lflags[k], &ns));
-		rc = svmt_list(ns, &ri, &n);
+		rc = svmt_list(ns, &ri);
 		if (rc) {
 			soft_fail("region object with %s: list failed %d (%s)", what, rc,
 				  svmt_strerror(rc));
 			tl_ns_close(t, ns);
 			continue;
 		}
-		v = tl_find(ri, n, "v");
+		v = svmt_list_find(ri, "v");
 		if (!v) {
 			soft_fail("region object with %s: not listed", what);
 		} else {
@@ -256,7 +256,7 @@ static void check_region_refused(struct tl *t, const char *what, int want)
 			assert_non_null(strstr(s, "v"));
 			free(s);
 		}
-		svmt_list_free(ri, n);
+		svmt_list_free(ri);
 		tl_ns_close(t, ns);
 	}
 }
@@ -346,16 +346,16 @@ static void test_region_with_hostile_dynamic_fields_never_crashes(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		svmt_ns *ns = NULL;
 		svmt_region *r = NULL;
-		struct svmt_region_info *ri = NULL, *v;
+		svmt_region_list *ri = NULL;
+		const struct svmt_region_info *v;
 		struct svmt_region_opts o;
-		size_t n = 0;
 		int rc;
 
 		restore_file(t, file, &orig);
 		assert_ok(tl_patch_u32(t, file, (off_t)cases[i].off, cases[i].v));
 		assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &ns));
-		assert_ok(svmt_list(ns, &ri, &n));
-		v = tl_find(ri, n, "v");
+		assert_ok(svmt_list(ns, &ri));
+		v = svmt_list_find(ri, "v");
 		if (!v)
 			fail_msg("%s: region not listed", cases[i].what);
 		if (v->nclients > SVMT_DEFAULT_MAX_CLIENTS)
@@ -366,7 +366,7 @@ static void test_region_with_hostile_dynamic_fields_never_crashes(void **state)
 			assert_ok(svmt_format_region(v, SVMT_FORMAT_VERBOSE, &s));
 			free(s);
 		}
-		svmt_list_free(ri, n);
+		svmt_list_free(ri);
 		assert_ok(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL));
 		assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL));
 		tl_ns_close(t, ns);
@@ -438,13 +438,13 @@ static int fifo_child(void *p)
 		}
 		CHILD_RC(rc, 0);
 		{
-			struct svmt_region_info *ri = NULL, *v;
-			size_t n = 0;
-			CHILD_RC(svmt_list(ns, &ri, &n), 0);
-			v = tl_find(ri, n, a->region);
+			svmt_region_list *ri = NULL;
+			const struct svmt_region_info *v;
+			CHILD_RC(svmt_list(ns, &ri), 0);
+			v = svmt_list_find(ri, a->region);
 			CHILD_CHECK(v != NULL);
 			CHILD_CHECK(v->state == SVMT_STATE_CORRUPT);
-			svmt_list_free(ri, n);
+			svmt_list_free(ri);
 		}
 		CHILD_RC(svmt_scan(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL), 0);
 		CHILD_RC(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL), 0);
@@ -569,8 +569,8 @@ static void test_stray_objects_in_shm_dir_never_crash_list(void **state)
 {
 	struct tl *t = *state;
 	svmt_ns *ns = NULL;
-	struct svmt_region_info *ri = NULL, *v;
-	size_t n = 0;
+	svmt_region_list *ri = NULL;
+	const struct svmt_region_info *v;
 	char junk[8192];
 	int fd;
 
@@ -595,17 +595,17 @@ static void test_stray_objects_in_shm_dir_never_crash_list(void **state)
 		close(fd);
 	}
 	assert_ok(tl_ns_open(t, SVMT_NS_RDONLY, &ns));
-	assert_ok(svmt_list(ns, &ri, &n));
-	v = tl_find(ri, n, "v");
+	assert_ok(svmt_list(ns, &ri));
+	v = svmt_list_find(ri, "v");
 	assert_non_null(v);
 	assert_int_equal(v->state, SVMT_STATE_READY);
-	v = tl_find(ri, n, "junk");
+	v = svmt_list_find(ri, "junk");
 	assert_non_null(v);
 	assert_true(v->state == SVMT_STATE_ORPHAN || v->state == SVMT_STATE_CORRUPT);
-	v = tl_find(ri, n, "empty");
+	v = svmt_list_find(ri, "empty");
 	assert_non_null(v);
 	assert_true(v->state == SVMT_STATE_ORPHAN || v->state == SVMT_STATE_CORRUPT);
-	svmt_list_free(ri, n);
+	svmt_list_free(ri);
 	assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL));
 }
 

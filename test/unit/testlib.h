@@ -734,22 +734,12 @@ static inline int tl_attach(struct tl *t, const char *name, svmt_ns **ns, svmt_r
 	return svmt_region_open(*ns, name, &ro, r);
 }
 
-/* Find @name in a list result (NULL if absent). */
-static inline struct svmt_region_info *tl_find(struct svmt_region_info *ri, size_t n,
-					       const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ri[i].name, name))
-			return &ri[i];
-	return NULL;
-}
-
 /* svmt_list through a fresh RDONLY handle; asserts. */
-static inline void tl_list_rdonly(struct tl *t, struct svmt_region_info **ri, size_t *n)
+static inline void tl_list_rdonly(struct tl *t, svmt_region_list **l)
 {
 	svmt_ns *ns;
 	assert_rc(tl_ns_open(t, SVMT_NS_RDONLY, &ns), 0);
-	assert_rc(svmt_list(ns, ri, n), 0);
+	assert_rc(svmt_list(ns, l), 0);
 	tl_ns_close(t, ns);
 }
 
