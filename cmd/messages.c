@@ -81,6 +81,7 @@ int cli_exit_code(int err)
 		return CLI_EXIT_PERM;
 	case -EBUSY:
 	case -ETIMEDOUT:
+	case -EINTR: /* a wait for a busy lock, abandoned */
 		return CLI_EXIT_BUSY;
 	default:
 		return CLI_EXIT_FAIL;
@@ -142,7 +143,7 @@ int cli_fail_detail(int err, const char *verb, const char *what,
 	/* A clash, or something missing, is best said by the details alone
 	 * ("shm directory '/x' does not exist" is not "no such region"). */
 	if ((err == SVMT_ECLASH || err == -ENOENT || err == SVMT_ENONS ||
-	     err == SVMT_EFEATURE || strstr(detail, reason)) &&
+	     err == SVMT_EFEATURE || err == -EINTR || strstr(detail, reason)) &&
 	    detail[0] && !restates(detail, reason, cli_bare_name(what)))
 		cli_warn("cannot %s '%s': %s", verb, what, detail);
 	else if (detail[0] && !restates(detail, reason, cli_bare_name(what)))

@@ -789,7 +789,8 @@ out:
 
 /* ------------------------------------------------------------ interactive */
 
-static volatile sig_atomic_t interrupted;
+/* sig_atomic_t, as svmt_set_interrupt() reads it */
+static volatile int interrupted;
 
 static void on_sigint(int sig)
 {
@@ -869,6 +870,8 @@ static int interactive(struct cli_ctx *ctx)
 		read_history(hist);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old); /* no SA_RESTART: reads return EINTR */
+	/* Ctrl-C while a command waits for a lock abandons the wait. */
+	svmt_set_interrupt(&interrupted);
 	ctx->interactive = 1;
 	while (!ctx->quit) {
 		char *line;
@@ -887,9 +890,11 @@ static int interactive(struct cli_ctx *ctx)
 			add_history(line);
 			added++;
 		}
+		interrupted = 0;
 		run_line(ctx, line);
 		free(line);
 	}
+	svmt_set_interrupt(NULL);
 	sigaction(SIGINT, &old, NULL);
 	history_save(hist, added);
 	free(hist);

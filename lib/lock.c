@@ -155,22 +155,71 @@ int svmt_lock_describe(const struct svmt_shlock *l, struct svmt_lock_info *li)
 	return 0;
 }
 
-static int lock_wait(pthread_mutex_t *m, int timeout_ms)
-{
-	struct timespec ts;
+/* Set by svmt_set_interrupt(): waits end once it reads non-zero. */
+static const volatile int *interrupt_flag;
 
-	if (timeout_ms < 0)
-		return pthread_mutex_lock(m);
-	if (timeout_ms == 0)
-		return ETIMEDOUT;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+void svmt_set_interrupt(const volatile int *flag)
+{
+	interrupt_flag = flag;
+}
+
+bool svmt_interrupted(void)
+{
+	const volatile int *f = interrupt_flag;
+
+	return f && *f;
+}
+
+static struct timespec ts_after(const struct timespec *from, long ms)
+{
+	struct timespec ts = *from;
+
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Wait for @m at most @timeout_ms (<0: forever).  With an interrupt flag
+ * set, in slices of 50 ms that look at it: EINTR once it is raised.  A
+ * slice ends at once when the holder unlocks (the futex wakes us).
+ */
+static int lock_wait(pthread_mutex_t *m, int timeout_ms)
+{
+	struct timespec now, end, slice;
+	int rc;
+
+	if (timeout_ms == 0)
+		return ETIMEDOUT;
+	if (!interrupt_flag && timeout_ms < 0)
+		return pthread_mutex_lock(m);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	end = ts_after(&now, timeout_ms);
+	if (!interrupt_flag)
+		return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &end);
+	for (;;) {
+		if (svmt_interrupted())
+			return EINTR;
+		slice = ts_after(&now, 50);
+		if (timeout_ms >= 0 && ts_before(&end, &slice))
+			slice = end;
+		rc = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &slice);
+		if (rc != ETIMEDOUT)
+			return rc;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timeout_ms >= 0 && !ts_before(&now, &end))
+			return ETIMEDOUT;
+	}
 }
 
 /*
@@ -247,6 +296,8 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	case ENOTRECOVERABLE:
 		return svmt_fail(SVMT_ENOTRECOVERABLE,
 				 "lock was abandoned unrepaired; run recover");
+	case EINTR:
+		return svmt_fail(-EINTR, "interrupted while waiting for a lock");
 	case ETIMEDOUT: {
 		pid_t owner = atomic_load_explicit(&l->owner_pid,
 						   memory_order_relaxed);

@@ -43,7 +43,8 @@ bool svmt_wait_step(int *waited_ms, int timeout_ms)
 	int step = *waited_ms < 20 ? 1 : *waited_ms < 200 ? 5 : 20;
 	struct timespec ts = { 0, step * 1000000L };
 
-	if (timeout_ms >= 0 && *waited_ms >= timeout_ms)
+	if ((timeout_ms >= 0 && *waited_ms >= timeout_ms) ||
+	    svmt_interrupted())
 		return false;
 	nanosleep(&ts, NULL);
 	*waited_ms += step;

@@ -472,9 +472,11 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			if (svmt_ident_alive(&cr)) {
 				svmt_ns_unlock(ns);
 				if (!svmt_wait_step(&waited, ns->timeout_ms))
-					return svmt_fail(-ETIMEDOUT, "region '%s' "
-							 "is being created by "
-							 "pid %d", name, cr.pid);
+					return svmt_fail(svmt_interrupted()
+							 ? -EINTR : -ETIMEDOUT,
+							 "region '%s' is being "
+							 "created by pid %d",
+							 name, cr.pid);
 				continue;
 			}
 			if (!create) {

@@ -380,8 +380,11 @@ static inline struct svmt_dir svmt_ns_dir(struct svmt_ns *ns)
 	return d;
 }
 
-/* Sleep a little; false once @timeout_ms (<0: never) has passed. */
+/* Sleep a little; false once @timeout_ms (<0: never) has passed, or once
+ * the interrupt flag is raised (svmt_interrupted()). */
 bool svmt_wait_step(int *waited_ms, int timeout_ms);
+/* Has the caller's interrupt flag (svmt_set_interrupt) been raised? */
+bool svmt_interrupted(void);
 /* Build an object unseen: an O_TMPFILE, or a temporary name in tmpname
  * (empty for O_TMPFILE).  Returns an fd or a negative error. */
 #define SVMT_TMPNAME_MAX 160

@@ -636,6 +636,17 @@ SVMT_EXPORT int svmt_sigbus_guard_install(void);
  */
 SVMT_EXPORT int svmt_sigbus_pop(void **addr);
 
+/* ------------------------------------------------------------- interrupts */
+
+/**
+ * Let every wait of this process (for a lock, for a region's creator) end
+ * early once *@flag is non-zero, with -EINTR: an interactive program points
+ * it at what its SIGINT handler sets, so that Ctrl-C abandons a wait.  Waits
+ * check it at least every 50 ms; an uncontended lock never looks at it.
+ * NULL (the default) turns it off.  The library installs no handler.
+ */
+SVMT_EXPORT void svmt_set_interrupt(const volatile int *flag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -150,3 +150,20 @@ wait_status() {
 	run svmtool list -n -r -o CLIENTS,GHOSTS alpha
 	assert_output '0 0'
 }
+
+@test "Ctrl-C abandons a wait for a lock and keeps the shell" {
+	freeze ns-lock
+	start_tty
+	keys -l -- '-T 60 create gamma -s 4K'
+	keys Enter
+	sleep 0.5
+	keys C-c
+	wait_screen "cannot create 'gamma': interrupted while waiting for a lock"
+	keys -l 'status'
+	keys Enter
+	wait_screen 5
+	assert_file_not_exists "$(object gamma)"
+	keys -l 'list -n -o NAME beta'
+	keys Enter
+	wait_screen beta
+}

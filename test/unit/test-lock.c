@@ -101,6 +101,42 @@ static void test_lock_held_by_live_process_times_out(void **state)
 	assert_int_equal(atomic_load(&g_lock->owner_tag), SVMT_TAG_CREATE);
 }
 
+static volatile int g_interrupt;
+
+static void *raise_interrupt_later(void *p)
+{
+	(void)p;
+	tl_nap_ms(100);
+	g_interrupt = 1;
+	return NULL;
+}
+
+/* A wait with the interrupt flag raised ends with -EINTR, long before its
+ * timeout; the holder keeps the lock; without a flag it is a plain wait. */
+static void test_lock_wait_ends_when_the_interrupt_flag_rises(void **state)
+{
+	struct tl *t = *state;
+	struct kid_arg a = { t, tl_chan_new(t), SVMT_TAG_CREATE, 0 };
+	pid_t kid = tl_fork(t, shlock_holder, &a);
+	pthread_t th;
+	int rc;
+
+	assert_await(a.c, 'L');
+	g_interrupt = 0;
+	svmt_set_interrupt(&g_interrupt);
+	assert_int_equal(pthread_create(&th, NULL, raise_interrupt_later, NULL), 0);
+	/* an hour of timeout: only the flag can end it */
+	rc = svmt_lock_acquire(g_lock, SVMT_TAG_OPEN, 3600 * 1000, NULL, NULL, NULL);
+	pthread_join(th, NULL);
+	assert_rc(rc, -EINTR);
+	assert_int_equal(atomic_load(&g_lock->owner_pid), kid);
+	/* raised already: no wait at all, even "forever" */
+	assert_rc(svmt_lock_acquire(g_lock, SVMT_TAG_OPEN, -1, NULL, NULL, NULL), -EINTR);
+	svmt_set_interrupt(NULL);
+	assert_rc(svmt_lock_acquire(g_lock, SVMT_TAG_OPEN, 100, NULL, NULL, NULL),
+		  -ETIMEDOUT);
+}
+
 static void test_lock_dead_owner_is_recovered_with_repair(void **state)
 {
 	struct tl *t = *state;
@@ -1007,6 +1043,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		LOCK_TEST(test_lock_acquire_records_owner_and_tag),
 		LOCK_TEST(test_lock_held_by_live_process_times_out),
+		LOCK_TEST(test_lock_wait_ends_when_the_interrupt_flag_rises),
 		LOCK_TEST(test_lock_dead_owner_is_recovered_with_repair),
 		LOCK_TEST(test_lock_sleeping_waiter_wakes_when_owner_dies),
 		cmocka_unit_test(test_tag_names_exist),
