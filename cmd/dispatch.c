@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,7 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 		[CLI_NS_ATTACH] = 0,
 	};
 	unsigned mode = flags & CLI_NS_MASK;
+	bool as_table = !mode; /* not a mode the command chose (dry runs do) */
 	struct svmt_ns_opts o;
 	svmt_ns *ns;
 	int err;
@@ -116,7 +118,12 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 	if (!mode)
 		mode = CLI_NS_ATTACH;
 	*out = NULL;
-	if (mode != CLI_NS_READ && cache_serves(ctx, mode)) {
+	/*
+	 * A command that only reads (list, show) may use the kept handle: it
+	 * reads everything afresh with pread.  A dry run asks for CLI_NS_READ
+	 * itself and gets a snapshot of its own.
+	 */
+	if ((mode != CLI_NS_READ || as_table) && cache_serves(ctx, mode)) {
 		*out = ctx->ns;
 		return 0;
 	}
