@@ -202,6 +202,16 @@ range:
 	return -1;
 }
 
+int cli_parse_offset(const char *cmd, const char *opt, const char *s,
+		     uint64_t *out)
+{
+	if (!strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	return cli_parse_size(cmd, opt, s, out);
+}
+
 /* Seconds as a decimal number ("0.5"), 0 = no wait; -1 when invalid. */
 int cli_parse_timeout(const char *s)
 {

@@ -160,6 +160,8 @@ int cmd_scan(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_unmap(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_recover(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_read(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_write(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
 /* Words of the shell only (shell.c). */
 int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
@@ -234,6 +236,10 @@ const char *cli_help_shown(void);
  */
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
 		   uint64_t *out);
+
+/* An offset or a length: a size (cli_parse_size()) or 0. */
+int cli_parse_offset(const char *cmd, const char *opt, const char *s,
+		     uint64_t *out);
 
 /* Seconds as a decimal number ("0.5") in ms, 0 = no wait; -1 if invalid. */
 int cli_parse_timeout(const char *s);

@@ -8,7 +8,7 @@
 # A new command or option goes into the lists below and into the zsh and
 # fish scripts beside this one: test/cli/completion*.bats check all three,
 # in the real shells, against `svmtool --help` and each command's --help.
-_svmtool_commands='create map list scan unmap recover shell help'
+_svmtool_commands='create map list scan unmap recover read write shell help'
 _svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE'
 
 # Options of command $1 (global options when $1 is empty).
@@ -21,6 +21,8 @@ _svmtool_options()
 	list) echo '-v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
 	scan | recover) echo '--dry-run -h --help' ;;
 	unmap) echo '-f --force -h --help' ;;
+	read) echo '--offset --length --lock -h --help' ;;
+	write) echo '--offset --lock -h --help' ;;
 	shell) echo '-b --batch -f --force -h --help' ;;
 	esac
 }
@@ -31,6 +33,7 @@ _svmtool_takes_value()
 	case $1:$2 in
 	:-R | :--root | :--shm-dir | :-T | :--timeout | :-b | :--batch) return 0 ;;
 	shell:-b | shell:--batch) return 0 ;;
+	read:--offset | read:--length | write:--offset) return 0 ;;
 	create:-s | create:--size | create:-m | create:--mode | create:--owner | \
 	create:--group | create:--base | create:--span | create:--capacity) return 0 ;;
 	list:-o | list:--output) return 0 ;;
@@ -188,7 +191,7 @@ _svmtool()
 	case $cmd in
 	help)
 		((npos == 0)) && mapfile -t names < <(compgen -W "$_svmtool_commands" -- "$cur") ;;
-	map)
+	map | read | write)
 		((npos == 0)) && mapfile -t names < <(_svmtool_regions "$prog" "$root" "$shmdir") ;;
 	list | scan | unmap | recover)
 		mapfile -t names < <(_svmtool_regions "$prog" "$root" "$shmdir") ;;

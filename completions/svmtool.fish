@@ -113,11 +113,13 @@ complete -c svmtool -n $g -a list -d 'Show regions (read-only)'
 complete -c svmtool -n $g -a scan -d 'Remove dead clients'
 complete -c svmtool -n $g -a unmap -d 'Remove regions'
 complete -c svmtool -n $g -a recover -d 'Check the namespace and repair it'
+complete -c svmtool -n $g -a read -d "Copy a region's data to stdout"
+complete -c svmtool -n $g -a write -d "Copy stdin into a region's data"
 complete -c svmtool -n $g -a shell -d 'An interactive console, or a batch of commands'
 complete -c svmtool -n $g -a help -d 'Show the usage of a command'
 
 # Every command.
-set -l all '__svmtool_using create map list scan unmap recover shell'
+set -l all '__svmtool_using create map list scan unmap recover read write shell'
 complete -c svmtool -n $all -s h -l help -d 'Show the usage of the command'
 
 # create NAME
@@ -150,10 +152,15 @@ complete -c svmtool -n '__svmtool_using scan' -l dry-run -d 'Only report dead cl
 complete -c svmtool -n '__svmtool_using unmap' -s f -l force -d 'Remove even with live clients'
 complete -c svmtool -n '__svmtool_using recover' -l dry-run -d 'Only check'
 
+# read, write
+complete -c svmtool -n '__svmtool_using read write' -l offset -x -d 'First byte of the data area'
+complete -c svmtool -n '__svmtool_using read' -l length -x -d 'Bytes to read'
+complete -c svmtool -n '__svmtool_using read write' -l lock -d "Hold the region's data lock"
+
 # shell
 complete -c svmtool -n '__svmtool_using shell' -s b -l batch -r -F -d 'Run the lines of a file'
 complete -c svmtool -n '__svmtool_using shell' -s f -l force -d 'Go on after a failing line'
 
 # Region names and command names as arguments.
-complete -c svmtool -n '__svmtool_using map list scan unmap recover' -a '(__svmtool_regions)' -d Region
-complete -c svmtool -n '__svmtool_using help' -a 'create map list scan unmap recover shell help' -d Command
+complete -c svmtool -n '__svmtool_using map list scan unmap recover read write' -a '(__svmtool_regions)' -d Region
+complete -c svmtool -n '__svmtool_using help' -a 'create map list scan unmap recover read write shell help' -d Command

@@ -352,6 +352,34 @@ SVMT_EXPORT int svmt_region_lock_ack(svmt_region *r);
  * when this thread does not hold it. */
 SVMT_EXPORT int svmt_region_unlock(svmt_region *r);
 
+/* ------------------------------------------------------------- data I/O */
+
+enum svmt_io_flags {
+	SVMT_IO_LOCK = 1u << 0, /* hold the region's data lock (the one of
+				   svmt_region_lock()) around the transfer */
+};
+
+/**
+ * Copy @len bytes at @offset of region @name's data area into @buf, or
+ * (pwrite) from @buf into it, through the object file: the caller does not
+ * attach or register as a client, so it can never be a last client out,
+ * and nothing is mapped but, with SVMT_IO_LOCK, the header for its lock
+ * (waited for as long as the namespace's timeout).  The range must lie in
+ * the data area, else -ERANGE and nothing is transferred.  Reading needs no
+ * trust in the object's owner (as svmt_list()); writing, or locking, needs
+ * a handle that is not read-only and an owner the handle trusts.
+ * Returns @len, or a negative error code: -ENOENT (no such region),
+ * -ERANGE, -EINVAL (flags), SVMT_ENAME, SVMT_ECORRUPT (the object fails
+ * validation or is shorter than its header says), SVMT_EUNTRUSTED,
+ * SVMT_ERDONLY, -ETIMEDOUT, -EINTR, SVMT_ENOTRECOVERABLE, negated errno.
+ */
+SVMT_EXPORT ssize_t svmt_region_pread(svmt_ns *ns, const char *name,
+				      void *buf, size_t len, uint64_t offset,
+				      unsigned flags);
+SVMT_EXPORT ssize_t svmt_region_pwrite(svmt_ns *ns, const char *name,
+				       const void *buf, size_t len,
+				       uint64_t offset, unsigned flags);
+
 /**
  * The region's root slot (user_ctx): one pointer-sized value, stored and
  * loaded atomically, so that a process can publish the address of its

@@ -100,10 +100,15 @@ abi_tap() {
 man_tap() {
 	local m w n=0
 	local -a pages=(man/*.[0-9])
+	local root=$RESULTS/man-root
+	# ".so man1/PAGE" links resolve as they will once installed.
+	mkdir -p "$root" && ln -sfn "$top/man" "$root/man1" &&
+		ln -sfn "$top/man" "$root/man3"
 	echo "1..${#pages[@]}"
 	for m in "${pages[@]}"; do
 		n=$((n + 1))
-		w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
+		w=$(cd "$root" && LC_ALL=C.UTF-8 MANWIDTH=80 \
+			man --warnings -E UTF-8 -l "$top/$m" 2>&1 >/dev/null)
 		if [ -z "$w" ]; then
 			echo "ok $n - $m renders without warnings"
 		else

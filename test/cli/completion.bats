@@ -52,7 +52,7 @@ comp() {
 @test "an empty first word offers every command" {
 	run comp svmtool ''
 	assert_success
-	assert_output "$(lines create help list map recover scan shell unmap)"
+	assert_output "$(lines create help list map read recover scan shell unmap write)"
 }
 
 @test "a prefix completes a command name" {
