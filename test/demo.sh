@@ -1,6 +1,7 @@
 #!/bin/bash
 # A short svmtool session in a scratch namespace and shm directory:
-# two regions, a client that is killed, the ghost it leaves, scan, unmap.
+# two regions, a client that is killed, the ghost it leaves, scan, data in
+# and out, and the same commands as a batch in one process.
 # B is the build directory (make demo sets it).
 set -eu
 B=${B:-.}
@@ -48,7 +49,19 @@ holder=
 run svmtool list -v
 run svmtool scan
 run svmtool list -v
-run svmtool unmap vpe-api stats
-run svmtool list
+
+printf '\n$ echo hello | svmtool write stats --offset 4K\n'
+echo hello | svmtool write stats --offset 4K
+
+# The same commands as a batch: one process, one namespace handle, stopping
+# at the first line that fails (its message names the line).
+printf '\n$ svmtool shell <<EOF ... EOF\n'
+svmtool shell <<'EOF' || echo "(exit status $?)"
+read stats --offset 4K --length 6
+show stats
+unmap vpe-api stats
+list nope
+list
+EOF
 echo
 echo "# done; removing $SVMTOOL_SHM_DIR"
