@@ -64,7 +64,9 @@ wait_for_output() {
 	svmtool create foo -s 1M >/dev/null
 	for cmd in "map foo" "list" "list -J" "list -v foo" "list -o +PIDS,GEN" \
 		"scan" "scan --dry-run" "recover --dry-run" "recover" "scan foo" \
-		"help list" "list --help" "list nope" "map" "create x"; do
+		"help list" "list --help" "list nope" "map" "create x" \
+		"read foo --length 100" "read foo --offset 99999999" \
+		"write nope"; do
 		run svmtool $cmd
 		one="$output (status $status)"
 		run batch "$cmd"
