@@ -26,6 +26,7 @@ start_tty() {
 	rm -f "$BATS_TEST_TMPDIR/status"
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 \
 		"env -u SVMTOOL_HISTFILE XDG_STATE_HOME='$STATE' TERM=xterm \
+		PAGER='${TTY_PAGER:-less}' \
 		SVMTOOL_SHM_DIR='$SVMTOOL_SHM_DIR' SVMTOOL_ROOT='$SVMTOOL_ROOT' \
 		'$SVMTOOL' shell; echo \$? >'$BATS_TEST_TMPDIR/status'; sleep 60"
 	wait_screen "svmtool[$SVMTOOL_ROOT]>"
@@ -166,4 +167,32 @@ wait_status() {
 	keys -l 'list -n -o NAME beta'
 	keys Enter
 	wait_screen beta
+}
+
+@test "show pages through \$PAGER only when taller than the screen" {
+	local i
+	# A pager that records what it got.
+	TTY_PAGER="tee $BATS_TEST_TMPDIR/paged >/dev/null"
+	start_tty
+	keys -l 'show alpha'
+	keys Enter
+	wait_screen 'lock: free'
+	[ ! -e "$BATS_TEST_TMPDIR/paged" ] || fail "a short dump was paged"
+	for ((i = 0; i < 6; i++)); do
+		svmtool create "r$i" -s 4K >/dev/null
+	done
+	keys -l 'show -v'
+	keys Enter
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$BATS_TEST_TMPDIR/paged" ] && break
+		sleep 0.05
+	done
+	run grep -c 'VM in use' "$BATS_TEST_TMPDIR/paged"
+	assert_output 8
+	# Into a pipe it is never paged, whatever its length.
+	rm -f "$BATS_TEST_TMPDIR/paged"
+	run bash -c "echo 'show -v' | PAGER='$TTY_PAGER' timeout 20 '$SVMTOOL' shell"
+	assert_success
+	[ ! -e "$BATS_TEST_TMPDIR/paged" ]
+	[ "$(grep -c 'VM in use' <<<"$output")" -eq 8 ]
 }
