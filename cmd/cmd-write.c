@@ -55,6 +55,7 @@ static int slurp(uint64_t room, char **buf, size_t *len)
 		free(b);
 		return -EIO;
 	}
+	clearerr(stdin); /* a terminal's end of input: the shell reads on */
 	*buf = b;
 	*len = n;
 	return 0;
@@ -71,6 +72,11 @@ static int do_write(struct cli_ctx *ctx, const char *name, uint64_t off,
 	svmt_ns *ns;
 	int err;
 
+	if (ctx->lines_on_stdin) {
+		cli_warn("cannot write '%s': stdin holds the batch, not data; "
+			 "run the batch from a file (-b FILE)", name);
+		return CLI_EXIT_USAGE;
+	}
 	err = cli_ns_open(ctx, 0, "write", name, &ns);
 	if (err)
 		return err;

@@ -181,6 +181,7 @@ int cli_batch(struct cli_ctx *ctx, const char *file, int force)
 		       : e == EACCES ? CLI_EXIT_PERM : CLI_EXIT_FAIL;
 	}
 	ctx->in_shell = 1;
+	ctx->lines_on_stdin = fp == stdin;
 	ret = run_batch(ctx, fp, file, force);
 	if (fp != stdin)
 		fclose(fp);

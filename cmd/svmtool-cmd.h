@@ -81,6 +81,7 @@ struct cli_ctx {
 
 	struct cli_held *held;        /* regions the shell holds attached */
 	int in_shell;                 /* running lines of the shell or a batch */
+	int lines_on_stdin;           /* ...read from stdin: no data there */
 	int interactive;              /* reading from a terminal */
 	int quit;                     /* a line asked the shell to end */
 	int status;                   /* exit status of the last command */

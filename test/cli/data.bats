@@ -138,3 +138,14 @@ with open(sys.argv[1], "rb") as f:
 	assert_success
 	assert_output 'fromstdin'
 }
+
+@test "write in a batch on stdin is refused; from a batch file it reads stdin" {
+	svmtool create a -s 4K >/dev/null
+	run --separate-stderr bash -c "printf 'write a\nlist -n -o NAME\n' | timeout 20 '$SVMTOOL' shell"
+	assert_failure 2
+	assert_equal "$stderr" "-:1: svmtool: cannot write 'a': stdin holds the batch, not data; run the batch from a file (-b FILE)"
+	printf 'write a --offset 1\nread a --length 4\n' >"$BATS_TEST_TMPDIR/b.svm"
+	run --separate-stderr bash -c "printf 'xyz' | timeout 20 '$SVMTOOL' -b '$BATS_TEST_TMPDIR/b.svm' | od -An -c"
+	assert_success
+	assert_output --regexp '\\0 +x +y +z'
+}
