@@ -10,22 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
-	"svmtool create NAME -s SIZE [--heap] [-m MODE] [--owner USER] "
-	"[--group GROUP]\n"
-	"                      [--exist-ok] [--base ADDR] [--span SIZE] "
-	"[--capacity N]";
+	"svmtool create NAME -s SIZE [--heap | --file PATH] [-m MODE] "
+	"[--owner USER]\n                      [--group GROUP] "
+	"[--exist-ok] [--base ADDR] [--span SIZE] [--capacity N]";
 static const char what[] =
 	"Create a persistent region of SIZE bytes and print its name, base and "
 	"size.\nThe region stays until 'svmtool unmap' removes it.  Sizes are "
 	"decimal or 0x\nhex, with K, M, G, T (or KiB, MiB, GiB, TiB) for powers "
-	"of 1024.  With --heap\nthe data area is a heap for svmt_heap_alloc(3).  "
+	"of 1024.  With --heap\nthe data area is a heap for svmt_heap_alloc(3); "
+	"with --file it is kept in a regular\nfile that outlives the region.  "
 	"The mode defaults to 0600\nless the umask.  --base, --span "
 	"and --capacity (and -m and\n--group) also apply to the namespace when "
 	"this creates it.";
 
 struct create_args {
+	char file[4096];        /* --file, made absolute */
 	const char *name;
 	const char *size_arg;
 	struct svmt_ns_opts nso;
@@ -58,6 +60,30 @@ static int parse_id(const char *s, int group, unsigned *out)
 	if (*end || v >= (unsigned)-1)
 		return -1;
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* --file PATH: made absolute (the library wants it so); 0 or a status. */
+static int file_arg(struct create_args *a, const char *path, int heap)
+{
+	char cwd[4096];
+	int n;
+
+	if (heap)
+		return cli_usage("create", "options --heap and --file exclude "
+				 "each other");
+	if (!path[0])
+		return cli_usage("create", "invalid file ''");
+	if (path[0] == '/')
+		n = snprintf(a->file, sizeof(a->file), "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(a->file, sizeof(a->file), "%s/%s", cwd, path);
+	else
+		return cli_fail(-errno, "create", a->name);
+	if (n < 0 || (size_t)n >= sizeof(a->file) || n > 255)
+		return cli_usage("create", "invalid file '%s': the path is "
+				 "longer than 255 bytes", path);
+	a->ro.file = a->file;
 	return 0;
 }
 
@@ -230,6 +256,8 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 					"size of the data area");
 	struct arg_lit *heap = arg_lit0(NULL, "heap",
 					"make the data area a heap");
+	struct arg_str *file = arg_str0(NULL, "file", "PATH",
+					"keep the data area in this regular file");
 	struct arg_str *mode = arg_str0("m", "mode", "MODE",
 					"octal permissions, applied exactly");
 	struct arg_str *owner = arg_str0(NULL, "owner", "USER",
@@ -246,8 +274,8 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 					    "new namespace: how many regions it holds");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
-	void *table[] = { help, size, heap, mode, owner, group, exist_ok, base,
-			  span, capacity, name, end };
+	void *table[] = { help, size, heap, file, mode, owner, group, exist_ok,
+			  base, span, capacity, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	struct create_args a;
 	int ret;
@@ -268,7 +296,10 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 		a.ro.flags |= SVMT_REGION_EXCL;
 	if (heap->count)
 		a.ro.flags |= SVMT_REGION_HEAP;
-	ret = get_args(&a, size, mode, owner, group, base, span, capacity);
+	ret = file->count ? file_arg(&a, file->sval[0], heap->count > 0) : 0;
+	if (!ret)
+		ret = get_args(&a, size, mode, owner, group, base, span,
+			       capacity);
 	if (ret)
 		goto out;
 	ret = do_create(ctx, &a);

@@ -18,7 +18,7 @@ enum col_id {
 	COL_NAME, COL_BASE, COL_SIZE, COL_DATA, COL_CLIENTS, COL_GHOSTS,
 	COL_PIDS, COL_LOCK, COL_STATE, COL_FLAGS, COL_PERMS, COL_OWNER,
 	COL_GROUP, COL_CTIME, COL_GEN, COL_HEAP_SIZE, COL_HEAP_USED,
-	COL_HEAP_FREE, NCOLS
+	COL_HEAP_FREE, COL_FILE, NCOLS
 };
 
 /* Column names and JSON keys (lower case) are a stable interface. */
@@ -61,6 +61,8 @@ static const struct {
 			    "heap bytes in use, its header included" },
 	[COL_HEAP_FREE] = { "HEAP-FREE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
 			    "heap bytes free" },
+	[COL_FILE] = { "FILE", 20, 0, SCOLS_JSON_STRING,
+		       "file holding the data area (create --file)" },
 };
 
 static const enum col_id default_cols[] = {
@@ -327,6 +329,13 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 				     : id == COL_HEAP_USED ? ri->heap_used
 							   : ri->heap_free,
 				     bytes, buf, len);
+		break;
+	case COL_FILE:
+		/* bytes from the object: no control character */
+		snprintf(buf, len, "%s", ri->file);
+		for (char *p = buf; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		break;
 	case NCOLS:
 		break;

@@ -9,14 +9,14 @@
 # fish scripts beside this one: test/cli/completion*.bats check all three,
 # in the real shells, against `svmtool --help` and each command's --help.
 _svmtool_commands='create map list scan unmap recover read write shell help'
-_svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE'
+_svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE'
 
 # Options of command $1 (global options when $1 is empty).
 _svmtool_options()
 {
 	case $1 in
 	'') echo '-R --root --shm-dir -T --timeout -b --batch -h --help -V --version' ;;
-	create) echo '-s --size --heap -m --mode --owner --group --exist-ok --base --span --capacity -h --help' ;;
+	create) echo '-s --size --heap --file -m --mode --owner --group --exist-ok --base --span --capacity -h --help' ;;
 	map) echo '--hold -h --help' ;;
 	list) echo '-v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
 	scan | recover) echo '--dry-run -h --help' ;;
@@ -34,7 +34,7 @@ _svmtool_takes_value()
 	:-R | :--root | :--shm-dir | :-T | :--timeout | :-b | :--batch) return 0 ;;
 	shell:-b | shell:--batch) return 0 ;;
 	read:--offset | read:--length | write:--offset) return 0 ;;
-	create:-s | create:--size | create:-m | create:--mode | create:--owner | \
+	create:-s | create:--size | create:--file | create:-m | create:--mode | create:--owner | \
 	create:--group | create:--base | create:--span | create:--capacity) return 0 ;;
 	list:-o | list:--output) return 0 ;;
 	esac

@@ -87,7 +87,7 @@ function __svmtool_columns
         set head +
     end
     set -l chosen (string trim -l -c + -- $head | string split -n ,)
-    for c in NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE
+    for c in NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE
         contains -- $c $chosen; or echo $head$c
     end
 end
@@ -126,6 +126,7 @@ complete -c svmtool -n $all -s h -l help -d 'Show the usage of the command'
 set -l c '__svmtool_using create'
 complete -c svmtool -n $c -s s -l size -x -d 'Size of the data area'
 complete -c svmtool -n $c -l heap -d 'Make the data area a heap'
+complete -c svmtool -n $c -l file -r -F -d 'Keep the data area in this regular file'
 complete -c svmtool -n $c -s m -l mode -x -a '0600 0640 0644 0660 0664 0666' -d 'Permission bits, applied exactly'
 complete -c svmtool -n $c -l owner -x -a '(__fish_complete_users)' -d 'Owner of the region object'
 complete -c svmtool -n $c -l group -x -a '(__fish_complete_groups)' -d 'Group of the region object'

@@ -112,6 +112,15 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 		if (ri->flags & SVMT_RF_HEAP)
 			fprintf(f, " data_heap 0x%016" PRIx64, ri->data_heap);
 		fputc('\n', f);
+		if (ri->flags & SVMT_RF_FILE && ri->file[0]) {
+			/* bytes from the object: no control character */
+			fputs("  file ", f);
+			for (const char *p = ri->file; *p && p < ri->file +
+				     sizeof(ri->file); p++)
+				fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?'
+									  : *p, f);
+			fputc('\n', f);
+		}
 	}
 	fprintf(f, "  %u client%s, pids:", ri->nclients,
 		ri->nclients == 1 ? "" : "s");

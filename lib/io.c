@@ -5,7 +5,8 @@
  * pread/pwrite at the data area's offset: they never register as a client
  * (so they can never be the last client out of a region), never map the
  * data (so a truncated object is an error, never SIGBUS), and are bounded
- * by the data area.  With SVMT_IO_LOCK they hold the region's data lock
+ * by the data area (in the object, or in the data file of a file-backed
+ * region).  With SVMT_IO_LOCK they hold the region's data lock
  * (the one of svmt_region_lock()) around the transfer, mapping only the
  * header for it.
  */
@@ -62,13 +63,15 @@ static int check_range(const struct svmt_rhdr *hdr, const char *name,
 	return 0;
 }
 
-static ssize_t transfer(int fd, const struct svmt_rhdr *hdr, void *buf,
-			size_t len, uint64_t off, bool write)
+/* @len bytes at @at of @fd (the data area's first byte at @at 0 of a data
+ * file, at data_off of the object). */
+static ssize_t transfer(int fd, uint64_t at0, void *buf, size_t len,
+			bool write)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		off_t at = (off_t)(hdr->data_off + off + done);
+		off_t at = (off_t)(at0 + done);
 		ssize_t n = write ? pwrite(fd, (char *)buf + done, len - done, at)
 				  : pread(fd, (char *)buf + done, len - done, at);
 
@@ -116,8 +119,15 @@ static ssize_t region_io(svmt_ns *ns, const char *name, void *buf,
 			}
 		}
 	}
-	if (!rc)
-		rc = transfer(fd, &hdr, buf, len, off, write);
+	if (!rc && SVMT_RHDR_FILE(&hdr)) { /* the data is in its own file */
+		int dfd = svmt_rhdr_open_file(&hdr, write ? O_RDWR : O_RDONLY);
+
+		rc = dfd < 0 ? dfd : transfer(dfd, off, buf, len, write);
+		if (dfd >= 0)
+			close(dfd);
+	} else if (!rc) {
+		rc = transfer(fd, hdr.data_off + off, buf, len, write);
+	}
 	if (h) { /* never unmapped while held */
 		svmt_lock_release(&h->lock);
 		munmap(h, hdr.data_off);

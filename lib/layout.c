@@ -10,9 +10,11 @@
 #include "svmtool-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 uint64_t svmt_sys_page(void)
@@ -207,9 +209,21 @@ int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
 	    h->data_size >= SVMT_ADDR_LIMIT ||
 	    h->size != h->data_off + h->data_size)
 		return svmt_fail(SVMT_ECORRUPT, "bad data size");
-	if (h->size != file_size)
+	/* f, not h->incompat: an older header's bytes there are not ours */
+	if (f.incompat & SVMT_RFEAT_INCOMPAT_FILE) {
+		/* The object ends where the data would begin: it is a file. */
+		if (!HAS(h, file_path) || !(h->flags & SVMT_RF_FILE) ||
+		    h->file_path[0] != '/' ||
+		    !memchr(h->file_path, '\0', sizeof(h->file_path)))
+			return svmt_fail(SVMT_ECORRUPT, "bad data file record");
+		if (h->data_off != file_size)
+			return svmt_fail(SVMT_ECORRUPT, "header 0x%" PRIx64
+					 " recorded, file has 0x%" PRIx64,
+					 h->data_off, file_size);
+	} else if (h->size != file_size) {
 		return svmt_fail(SVMT_ECORRUPT, "size 0x%" PRIx64 " recorded, "
 				 "file has 0x%" PRIx64, h->size, file_size);
+	}
 	if (!h->base || h->base & (page - 1) ||
 	    h->base >= SVMT_ADDR_LIMIT || h->size > SVMT_ADDR_LIMIT - h->base)
 		return svmt_fail(SVMT_ECORRUPT, "bad base 0x%" PRIx64, h->base);
@@ -234,4 +248,31 @@ int svmt_rhdr_read(const struct svmt_ns *ns, int fd, const struct stat *st,
 	if (!rc && h->hdr_size < sizeof(*h))
 		memset((char *)h + h->hdr_size, 0, sizeof(*h) - h->hdr_size);
 	return rc;
+}
+
+int svmt_rhdr_open_file(const struct svmt_rhdr *h, int oflags)
+{
+	struct stat st;
+	int fd = open(h->file_path, oflags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return svmt_fail(-errno, "data file '%s' of region '%s': %s",
+				 h->file_path, h->name, svmt_errno_text(errno));
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_dev != h->file_dev ||
+	    (uint64_t)st.st_ino != h->file_ino) {
+		close(fd);
+		return svmt_fail(SVMT_ECORRUPT, "data file '%s' of region '%s' "
+				 "was replaced", h->file_path, h->name);
+	}
+	if ((uint64_t)st.st_size < h->data_size) {
+		close(fd);
+		return svmt_fail(SVMT_ECORRUPT, "data file '%s' of region '%s' "
+				 "is shorter than its %" PRIu64 " bytes",
+				 h->file_path, h->name, h->data_size);
+	}
+	return fd;
 }

@@ -188,6 +188,8 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	ri->flags = hdr.flags;
 	ri->ctime = hdr.ctime;
 	ri->creator = hdr.creator.pid;
+	if (SVMT_RHDR_FILE(&hdr))
+		snprintf(ri->file, sizeof(ri->file), "%s", hdr.file_path);
 	svmt_rhdr_features(&hdr, &feat);
 	ri->compat = feat.compat;
 	ri->ro_compat = feat.ro_compat;

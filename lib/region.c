@@ -185,10 +185,11 @@ static void claim_rollback(struct svmt_ns *ns, const char *name,
 }
 
 /* The flags a region records for the creation flags @f. */
-static uint32_t region_rflags(unsigned f)
+static uint32_t region_rflags(const struct svmt_region_opts *o)
 {
-	return ((f & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0) |
-	       ((f & SVMT_REGION_HEAP) ? SVMT_RF_HEAP : 0);
+	return ((o->flags & SVMT_REGION_PERSISTENT) ? SVMT_RF_PERSISTENT : 0) |
+	       ((o->flags & SVMT_REGION_HEAP) ? SVMT_RF_HEAP : 0) |
+	       (o->file ? SVMT_RF_FILE : 0);
 }
 
 static int new_handle(struct svmt_ns *ns, const char *name, void *p,
@@ -228,6 +229,106 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 	return 0;
 }
 
+/* A file-backed region's data file while it is being created. */
+struct data_file {
+	int fd;
+	bool created;             /* made here: removed again on failure */
+	const char *path;
+	uint64_t dev, ino;
+};
+
+/*
+ * Open (or create, with the region's mode and owner) the data file
+ * @o->file for @size bytes: never through a symlink, never truncated; a
+ * shorter file is extended with posix_fallocate (a full disk is -ENOSPC
+ * now, never SIGBUS later).
+ */
+static int data_file_open(const struct svmt_region_opts *o, uint64_t size,
+			  struct data_file *df)
+{
+	mode_t mode = o->mode & 07777;
+	struct stat st;
+	int fd, rc;
+
+	df->path = o->file;
+	fd = open(o->file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  mode);
+	df->created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(o->file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return svmt_fail(-errno, "cannot open data file '%s': %s",
+				 o->file, errno == ELOOP ? "it is a symbolic link"
+				 : svmt_errno_text(errno));
+	df->fd = fd;
+	rc = 0;
+	if (df->created && (o->owner != (uid_t)-1 || o->group != (gid_t)-1) &&
+	    fchown(fd, o->owner, o->group) < 0)
+		rc = svmt_fail(-errno, "cannot set the owner of data file '%s': "
+			       "%s", o->file, svmt_errno_text(errno));
+	if (!rc && df->created && (o->flags & SVMT_REGION_EXACT_MODE) &&
+	    fchmod(fd, mode) < 0)
+		rc = -errno;
+	if (!rc && fstat(fd, &st) < 0)
+		rc = -errno;
+	if (!rc && !S_ISREG(st.st_mode))
+		rc = svmt_fail(-EINVAL, "data file '%s' is not a regular file",
+			       o->file);
+	if (!rc && (uint64_t)st.st_size > size)
+		rc = svmt_fail(-EFBIG, "data file '%s' has %llu bytes, more than "
+			       "the region's %llu: it is never truncated",
+			       o->file, (unsigned long long)st.st_size,
+			       (unsigned long long)size);
+	if (!rc && (uint64_t)st.st_size < size)
+		rc = svmt_fallocate(fd, size);
+	df->dev = (uint64_t)st.st_dev;
+	df->ino = (uint64_t)st.st_ino;
+	return rc;
+}
+
+static void data_file_close(struct data_file *df, int failed)
+{
+	if (df->fd < 0)
+		return;
+	if (failed && df->created)
+		unlink(df->path);
+	close(df->fd);
+	df->fd = -1;
+}
+
+/* Under the namespace lock: no other region of @ns keeps its data in the
+ * same file.  0 or -EBUSY. */
+static int data_file_unused(struct svmt_ns *ns, const char *name,
+			    const struct data_file *df)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *slots = svmt_dir_slots(&d);
+
+	for (uint32_t s = 0; s < ns->g.slots; s++) {
+		char nm[SVMT_NAME_MAX + 1];
+		struct svmt_rhdr hdr;
+		struct stat st;
+		int fd;
+
+		if (atomic_load(&slots[s].state) != SVMT_ENT_READY ||
+		    !(slots[s].flags & SVMT_RF_FILE) ||
+		    svmt_name_norm(slots[s].name, nm) || !strcmp(nm, name))
+			continue;
+		fd = svmt_obj_open(ns, nm, O_RDONLY, SVMT_ANY_OWNER, &st);
+		if (fd < 0)
+			continue;
+		if (!svmt_rhdr_read(ns, fd, &st, nm, false, &hdr) &&
+		    SVMT_RHDR_FILE(&hdr) && hdr.file_dev == df->dev &&
+		    hdr.file_ino == df->ino) {
+			close(fd);
+			return svmt_fail(-EBUSY, "data file '%s' already holds "
+					 "region '%s'", df->path, nm);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static int region_build(struct svmt_ns *ns, const char *name,
 			const struct claim *c,
 			const struct svmt_region_opts *o, struct svmt_region **out)
@@ -236,8 +337,13 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	struct svmt_dir d = svmt_ns_dir(ns);
 	struct svmt_rhdr *h = MAP_FAILED;
 	bool heap = o->flags & SVMT_REGION_HEAP;
+	struct data_file df = { .fd = -1 };
+	/* The object holds the data area unless a file does. */
+	uint64_t objlen = o->file ? c->data_off : c->size;
 	/* Without attaching, the header; the data area too for its heap. */
-	uint64_t maplen = out || heap ? c->size : c->data_off;
+	uint64_t maplen = o->file ? c->data_off
+				  : out || heap ? c->size : c->data_off;
+	void *data = NULL;
 	struct svmt_dirent *e;
 	struct timespec now;
 	char tmpname[SVMT_TMPNAME_MAX];
@@ -257,7 +363,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	    fchmod(fd, o->mode & 07777) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = svmt_fallocate(fd, c->size);
+		rc = svmt_fallocate(fd, objlen);
+	if (!rc && o->file)
+		rc = data_file_open(o, c->data_size, &df);
 	if (rc)
 		goto fail;
 	h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
@@ -266,11 +374,29 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		rc = -errno;
 		goto fail;
 	}
+	if (!o->file) {
+		data = (char *)h + c->data_off;
+	} else if (out || o->init) {
+		data = mmap(out ? (void *)(uintptr_t)(c->base + c->data_off) : NULL,
+			    c->data_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | (out ? MAP_FIXED : 0), df.fd, 0);
+		if (data == MAP_FAILED) {
+			data = NULL;
+			rc = -errno;
+			goto fail;
+		}
+	}
 	memcpy(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic));
 	h->version = SVMT_LAYOUT_VERSION;
 	h->hdr_size = sizeof(*h);
-	h->flags = region_rflags(o->flags);
+	h->flags = region_rflags(o);
 	h->compat = heap ? SVMT_RFEAT_COMPAT_HEAP : 0;
+	if (o->file) {
+		h->incompat = SVMT_RFEAT_INCOMPAT_FILE;
+		h->file_dev = df.dev;
+		h->file_ino = df.ino;
+		snprintf(h->file_path, sizeof(h->file_path), "%s", o->file);
+	}
 	h->generation = c->gen;
 	h->base = c->base;
 	h->size = c->size;
@@ -289,14 +415,13 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);
 	if (!rc && heap)
-		rc = svmt_heap_init((char *)h + c->data_off, c->data_size);
+		rc = svmt_heap_init(data, c->data_size);
 	if (!rc && out) {
 		struct svmt_rctx ctx = { h, c->max_clients, c->clients_off };
 
 		rc = svmt_clients_add(&ctx, svmt_self());
 	}
-	if (!rc && o->init && o->init((char *)h + c->data_off, c->data_size,
-				      o->init_arg))
+	if (!rc && o->init && o->init(data, c->data_size, o->init_arg))
 		rc = svmt_fail(SVMT_EINITFN, "init callback of '%s' failed",
 			       name);
 	if (rc)
@@ -316,6 +441,11 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		rc = svmt_fail(-EAGAIN, "region '%s' was taken over", name);
 		goto fail_nolock;
 	}
+	if (o->file && (rc = data_file_unused(ns, name, &df))) {
+		svmt_dir_remove_entry(ns, e);
+		svmt_ns_unlock(ns);
+		goto fail_nolock;
+	}
 	rc = svmt_publish_file(fd, ns->dirfd, tmpname, objname);
 	if (rc == -EEXIST) {
 		unlinkat(ns->dirfd, objname, 0);
@@ -329,11 +459,15 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	atomic_store_explicit(&e->state, SVMT_ENT_READY, memory_order_release);
 	svmt_ns_unlock(ns);
 	close(fd);
+	if (df.fd >= 0)
+		close(df.fd);
 	if (!out) {
+		if (o->file && data)
+			munmap(data, c->data_size);
 		munmap(h, maplen);
 		return 0;
 	}
-	rc = new_handle(ns, name, h, c, region_rflags(o->flags), out);
+	rc = new_handle(ns, name, h, c, region_rflags(o), out);
 	if (rc) /* keep it consistent: detach as a client */
 		svmt_space_unmap(c->base, c->size);
 	return rc;
@@ -346,6 +480,9 @@ fail_nolock:
 		else
 			munmap(h, maplen);
 	}
+	if (o->file && data && !out)
+		munmap(data, c->data_size);
+	data_file_close(&df, rc);
 	svmt_discard_file(fd, ns->dirfd, tmpname);
 	return rc;
 }
@@ -394,11 +531,35 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		close(fd);
 		return rc;
 	}
-	p = mmap((void *)(uintptr_t)hdr.base, hdr.size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, fd, 0);
+	/* A file-backed region: the header from the object, the data from
+	 * its file, which must still be the one the header names. */
+	if (SVMT_RHDR_FILE(&hdr)) {
+		int dfd = svmt_rhdr_open_file(&hdr, O_RDWR);
+
+		if (dfd < 0) {
+			close(fd);
+			return dfd;
+		}
+		p = mmap((void *)(uintptr_t)(hdr.base + hdr.data_off),
+			 hdr.data_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, dfd, 0);
+		close(dfd);
+		if (p == MAP_FAILED) {
+			rc = -errno;
+			close(fd);
+			svmt_space_unmap(hdr.base, hdr.size);
+			return rc;
+		}
+	}
+	p = mmap((void *)(uintptr_t)hdr.base,
+		 SVMT_RHDR_FILE(&hdr) ? hdr.data_off : hdr.size,
+		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	close(fd);
-	if (p == MAP_FAILED)
-		return -errno;
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		svmt_space_unmap(hdr.base, hdr.size);
+		return rc;
+	}
 	h = p;
 	/* Geometry is taken from the validated copy, never re-read. */
 	c = (struct claim){ hdr.base, hdr.size, hdr.generation, hdr.data_off,
@@ -514,7 +675,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			}
 			e->base = c.base;
 			e->size = c.size;
-			e->flags = region_rflags(o->flags);
+			e->flags = region_rflags(o);
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
@@ -556,6 +717,13 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 				 name ? name : "(null)");
 	if (ns->flags & SVMT_NS_RDONLY)
 		return SVMT_ERDONLY;
+	if (o->file && (o->file[0] != '/' || strlen(o->file) >= SVMT_PATH_MAX))
+		return svmt_fail(-EINVAL, "data file '%s': an absolute path of "
+				 "at most %d bytes is needed", o->file,
+				 SVMT_PATH_MAX - 1);
+	if (o->file && (o->flags & SVMT_REGION_HEAP))
+		return svmt_fail(-EINVAL, "a heap in a file-backed region is not "
+				 "supported");
 	if (!out)
 		return (o->flags & SVMT_REGION_CREATE) ? region_open(ns, nm, o, NULL)
 						       : -EINVAL;

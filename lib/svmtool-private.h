@@ -47,13 +47,16 @@ uint64_t svmt_sys_page(void);
  */
 #define SVMT_RFEAT_COMPAT_HEAP 0x1u    /* region: a heap in the data area */
 #define SVMT_RFEAT_INCOMPAT_FILE 0x1u  /* region: data area in a regular
-					  file (reserved, not yet read) */
+					  file; the object ends at data_off */
 #define SVMT_ROOT_COMPAT_KNOWN 0u
 #define SVMT_ROOT_RO_COMPAT_KNOWN 0u
 #define SVMT_ROOT_INCOMPAT_KNOWN 0u
 #define SVMT_RGN_COMPAT_KNOWN SVMT_RFEAT_COMPAT_HEAP
 #define SVMT_RGN_RO_COMPAT_KNOWN 0u
-#define SVMT_RGN_INCOMPAT_KNOWN 0u
+#define SVMT_RGN_INCOMPAT_KNOWN SVMT_RFEAT_INCOMPAT_FILE
+
+/* Longest path of a file-backed region's data, with its NUL. */
+#define SVMT_PATH_MAX 256
 
 struct svmt_features {
 	uint32_t compat, ro_compat, incompat;
@@ -242,7 +245,18 @@ struct svmt_rhdr {
 	uint32_t compat, ro_compat, incompat;
 	uint32_t pad2;
 	uint64_t reserved[8];    /* zero: room to grow in place */
+	/* Since layout 1.2, with SVMT_RFEAT_INCOMPAT_FILE: the data area is
+	 * this regular file, at offset 0 (identity checked at every open). */
+	uint64_t file_dev, file_ino;
+	char file_path[SVMT_PATH_MAX];
 };
+
+/* Is region header @h's data area a file of its own?  Only for a header
+ * read with svmt_rhdr_read(), which zeroes what an older one lacks. */
+#define SVMT_RHDR_FILE(h) (((h)->incompat & SVMT_RFEAT_INCOMPAT_FILE) != 0)
+/* Open the data file of validated header @h (O_RDONLY or O_RDWR), checked
+ * against the identity the header records: an fd or a negative error. */
+int svmt_rhdr_open_file(const struct svmt_rhdr *h, int oflags);
 
 /* The first layout's header ended where the feature words begin. */
 #define SVMT_RHDR_MIN offsetof(struct svmt_rhdr, compat)

@@ -257,6 +257,14 @@ struct svmt_region_opts {
 	int (*init)(void *data, uint64_t size, void *arg);
 	void *init_arg;
 	uint64_t reserved[8]; /* zero */
+	/*
+	 * With CREATE: keep the data area in this regular file (an absolute
+	 * path, opened without following a symlink; created with the region's
+	 * mode and owner, extended when shorter, never truncated: a longer one
+	 * is -EFBIG).  The file outlives the region: creating a region on it
+	 * again gives its bytes back.  Not with SVMT_REGION_HEAP.
+	 */
+	const char *file;
 };
 
 /** Fill @o with the defaults above and record its size (as for namespaces). */
@@ -517,6 +525,8 @@ struct svmt_region_info {
 	uint64_t data_heap;   /* address of the heap: the data area */
 	uint64_t heap_total, heap_used, heap_free, heap_largest_free;
 	uint64_t heap_objects;
+	/* With SVMT_RF_FILE in flags: the file that holds the data area. */
+	char file[256];
 };
 
 /* The result of svmt_list(): opaque, read through the accessors below. */

@@ -72,7 +72,7 @@ comp() {
 
 @test "each command offers its own options" {
 	run comp svmtool create foo --
-	assert_output "$(lines --base --capacity --exist-ok --group --heap --help --mode --owner --size --span)"
+	assert_output "$(lines --base --capacity --exist-ok --file --group --heap --help --mode --owner --size --span)"
 	run comp svmtool map vpe-api --
 	assert_output "$(lines --help --hold)"
 	run comp svmtool list --

@@ -400,3 +400,49 @@ see 'svmtool create --help'"
 	assert_stderr "svmtool: cannot create 'tiny': invalid argument: data area of 4096 bytes is too small for a heap"
 	assert_file_not_exists "$(object tiny)"
 }
+
+# ------------------------------------------------------------ --file
+
+@test "create --file keeps the data in a file that outlives the region" {
+	local f=$BATS_TEST_TMPDIR/data.bin
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr svmtool create f -s 64K --file data.bin
+	assert_success
+	assert_file_exists "$f"
+	[ "$(stat -c %s "$f")" -eq 65536 ]
+	run svmtool list -v f
+	assert_line "  file $f"
+	assert_line --regexp '^  flags: 0x5 PERSISTENT FILE$'
+	run svmtool list -J -o NAME,FILE
+	assert_output --partial "\"file\": \"$f\""
+	printf 'keep me' | svmtool write f --offset 100
+	[ "$(dd if="$f" bs=1 skip=100 count=7 2>/dev/null)" = "keep me" ]
+	svmtool unmap f
+	assert_file_exists "$f"
+	run svmtool create g -s 64K --file "$f"
+	assert_success
+	run svmtool read g --offset 100 --length 7
+	assert_output 'keep me'
+}
+
+@test "create --file refuses a symlink, a longer file, a file in use and --heap" {
+	local f=$BATS_TEST_TMPDIR/data.bin
+	svmtool create f -s 8K --file "$f" >/dev/null
+	ln -s "$f" "$BATS_TEST_TMPDIR/link"
+	run --separate-stderr svmtool create a -s 8K --file "$BATS_TEST_TMPDIR/link"
+	assert_failure 1
+	[[ $stderr == *"it is a symbolic link"* ]]
+	run --separate-stderr svmtool create b -s 8K --file "$f"
+	assert_failure 5
+	[[ $stderr == *"data file '$f' already holds region 'f'"* ]]
+	head -c 20000 /dev/zero >"$BATS_TEST_TMPDIR/long.bin"
+	run --separate-stderr svmtool create c -s 8K --file "$BATS_TEST_TMPDIR/long.bin"
+	assert_failure 1
+	[[ $stderr == *"has 20000 bytes, more than the region's 8192: it is never truncated"* ]]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/long.bin")" -eq 20000 ]
+	run --separate-stderr svmtool create d -s 8K --heap --file "$BATS_TEST_TMPDIR/x.bin"
+	assert_failure 2
+	[[ $stderr == "svmtool: options --heap and --file exclude each other"* ]]
+	run svmtool list -n -o NAME
+	assert_output f
+}
