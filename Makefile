@@ -60,13 +60,16 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
 HELPER_SRCS := $(sort $(wildcard test/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
 BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
+# The crash-point harness: the library built again with its crash points.
+TORTURE_BIN := $(B)/test/torture/torture
 BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 
-DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
+DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) \
+	$(BENCH_BINS:=.d) $(TORTURE_BIN:=.d)
 
 .PHONY: all lib cmd tests check check-unit check-cli check-pkg check-abi check-man \
 	check-asan check-valgrind deps build-deps test-deps abi-baseline demo bench \
-	bench-quick fuzz install uninstall clean deb check-deb
+	bench-quick fuzz torture install uninstall clean deb check-deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -75,7 +78,7 @@ cmd: $(CMD_BIN)
 else
 cmd:
 endif
-tests: $(UNIT_BINS) $(HELPER_BINS)
+tests: $(UNIT_BINS) $(HELPER_BINS) $(TORTURE_BIN)
 
 $(B)/lib/%.o: lib/%.c Makefile | build-deps
 	@mkdir -p $(@D)
@@ -122,6 +125,13 @@ $(B)/test/helpers/%: test/helpers/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+
+# Crash points exist only here (-DSVMT_CRASH_POINTS): never in the library.
+$(TORTURE_BIN): test/torture/torture.c $(LIB_SRCS) Makefile | build-deps
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -DSVMT_CRASH_POINTS -MMD -MP -o $@ \
+		test/torture/torture.c $(LIB_SRCS) $(ALL_LDFLAGS)
 
 $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
@@ -204,6 +214,16 @@ bench: all $(BENCH_BINS)
 bench-quick: all $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
 
+# Kill at every crash point, then a long seeded random run (make check runs
+# a short one).  TORTURE_SECONDS, TORTURE_SEED, TORTURE_WORKERS change it.
+TORTURE_SECONDS ?= 60
+TORTURE_WORKERS ?= 4
+TORTURE_SEED ?= $(shell date +%s)
+torture: $(TORTURE_BIN)
+	$(Q)$(TORTURE_BIN) points
+	$(Q)$(TORTURE_BIN) random -s $(TORTURE_SEED) -t $(TORTURE_SECONDS) \
+		-w $(TORTURE_WORKERS)
+
 # ------------------------------------------------------------------ install
 # Completions go where each shell looks for this PREFIX: bash-completion's
 # and fish's own directories (their pkg-config variables) when PREFIX is
@@ -277,6 +297,7 @@ check-deb: deb
 
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
-		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
+		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(TORTURE_BIN) \
+		$(DEPS)
 	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus \
 		$(B)/test-results $(B)/deb

@@ -271,6 +271,7 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		if (!repair)
 			atomic_fetch_or_explicit(&l->flags, SVMT_LOCKF_DIED,
 						 memory_order_relaxed);
+		SVMT_CRASH("lock-repaired-not-consistent");
 		pthread_mutex_consistent(&l->u.m);
 		if (recovered)
 			*recovered = dead ? dead : -1;
@@ -311,6 +312,7 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	default:
 		return -rc;
 	}
+	SVMT_CRASH("lock-taken-unrecorded");
 	atomic_store_explicit(&l->owner_start, me->start, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_pid, me->pid, memory_order_relaxed);
@@ -347,6 +349,7 @@ void svmt_lock_release(struct svmt_shlock *l)
 {
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
+	SVMT_CRASH("lock-unrecorded-not-released");
 	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
 	svmt_lock_unlock(l);
 }

@@ -260,6 +260,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		rc = svmt_fallocate(fd, c->size);
 	if (rc)
 		goto fail;
+	SVMT_CRASH("create-allocated");
 	h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
 		 PROT_READ | PROT_WRITE, MAP_SHARED | (out ? MAP_FIXED : 0), fd, 0);
 	if (h == MAP_FAILED) {
@@ -301,7 +302,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 			       name);
 	if (rc)
 		goto fail;
+	SVMT_CRASH("create-header-written");
 	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
+	SVMT_CRASH("create-ready-unpublished");
 	/*
 	 * Publish under the namespace lock, and only while the claim is still
 	 * ours: then a file already at the name can only be a dead creator's.
@@ -326,6 +329,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		svmt_ns_unlock(ns);
 		goto fail_nolock;
 	}
+	SVMT_CRASH("create-linked");
 	atomic_store_explicit(&e->state, SVMT_ENT_READY, memory_order_release);
 	svmt_ns_unlock(ns);
 	close(fd);
@@ -518,6 +522,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
+			SVMT_CRASH("create-claim-filled");
 			atomic_store_explicit(&e->state, SVMT_ENT_INIT,
 					      memory_order_release);
 			svmt_ns_unlock(ns);
@@ -605,12 +610,19 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 	rc = rlock(c, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
 		goto out;
-	if (svmt_clients_live(c, NULL) == 0 &&
+	/* Only what can go entirely: an object this process may not unlink
+	 * stays, with its entry. */
+	rc = svmt_obj_can_unlink(ns, name);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc && svmt_clients_live(c, NULL) == 0 &&
 	    atomic_load_explicit(&h->state, memory_order_acquire) == SVMT_RS_READY) {
 		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
 				      memory_order_release);
-		svmt_dir_remove_entry(ns, e);
+		SVMT_CRASH("destroy-marked");
 		svmt_obj_unlink(ns, name);
+		SVMT_CRASH("destroy-unlinked");
+		svmt_dir_remove_entry(ns, e);
 		*destroyed = true;
 	}
 	svmt_lock_release(&h->meta);
@@ -639,6 +651,7 @@ static int region_detach(struct svmt_region *r)
 	rc = rlock(&c, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
 		svmt_clients_del(&c, svmt_self());
+		SVMT_CRASH("close-unregistered");
 		left = r->h->nclients;
 		svmt_lock_release(&r->h->meta);
 		if (!r->persistent && left == 0)
@@ -877,10 +890,12 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
 	svmt_lock_release(&h->meta);
 drop:
+	SVMT_CRASH("remove-marked");
 	/* The object first: an entry left by a failure here is recover's. */
 	rc = svmt_obj_unlink(ns, nm);
 	if (rc == -ENOENT)
 		rc = 0;
+	SVMT_CRASH("remove-unlinked");
 	if (!rc)
 		svmt_dir_remove_entry(ns, e);
 out:
