@@ -218,6 +218,9 @@ static int do_create(struct cli_ctx *ctx, struct create_args *a)
 	err = svmt_region_open(ns, a->name, &a->ro, NULL);
 	if (err == SVMT_ESIZE)
 		return report_size_clash(ns, a);
+	if (err == -EFBIG) /* as the check above: what -s asks is wrong */
+		return cli_usage("create", "invalid size '%s': %s", a->size_arg,
+				 svmt_errdetail());
 	if (err < 0)
 		return cli_fail(err, "create", a->name);
 	return print_created(ns, a->name);

@@ -454,7 +454,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		c.data_size = svmt_page_up(o->size, ns->g.page);
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
-			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
+			return svmt_fail(-EFBIG, "region of %" PRIu64 " bytes "
 					 "(%" PRIu64 " of data and its %" PRIu64
 					 "-byte header) does not fit in the %"
 					 PRIu64 " bytes of the span left for "
