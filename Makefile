@@ -205,6 +205,11 @@ fuzz: cmd
 	$(Q)$(B)/test/fuzz/fuzz-objects -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=200000 $(B)/test/fuzz/corpus; rc=$$?; \
 		rm -rf /dev/shm/svmt-fuzz.*; exit $$rc
+	$(say) FUZZ $(B)/test/fuzz/fuzz-lock
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $(B)/test/fuzz/fuzz-lock test/fuzz/fuzz-lock.c $(LIB_SRCS) -pthread
+	$(Q)$(B)/test/fuzz/fuzz-lock -max_total_time=$(FUZZ_SECONDS) -max_len=128
 
 # Benchmarks: svmtool against a baseline doing the same work, interleaved
 # (test/bench/bench.h).  They print ratios and judge nothing.
@@ -299,5 +304,5 @@ clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(TORTURE_BIN) \
 		$(DEPS)
-	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus \
-		$(B)/test-results $(B)/deb
+	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/fuzz-lock \
+		$(B)/test/fuzz/corpus $(B)/test-results $(B)/deb
