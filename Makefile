@@ -210,6 +210,14 @@ fuzz: cmd
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $(B)/test/fuzz/fuzz-lock test/fuzz/fuzz-lock.c $(LIB_SRCS) -pthread
 	$(Q)$(B)/test/fuzz/fuzz-lock -max_total_time=$(FUZZ_SECONDS) -max_len=128
+	$(say) FUZZ $(B)/test/fuzz/fuzz-parse
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Icmd \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $(B)/test/fuzz/fuzz-parse test/fuzz/fuzz-parse.c $(LIB_SRCS) \
+		cmd/parse.c cmd/messages.c cmd/output.c -pthread $(CMD_LIBS)
+	$(Q)$(B)/test/fuzz/fuzz-parse -max_total_time=$(FUZZ_SECONDS) -max_len=64 \
+		2>$(B)/test/fuzz/fuzz-parse.log; rc=$$?; \
+		grep -v '^svmtool: \|^see ' $(B)/test/fuzz/fuzz-parse.log | tail -5; exit $$rc
 
 # Benchmarks: svmtool against a baseline doing the same work, interleaved
 # (test/bench/bench.h).  They print ratios and judge nothing.
@@ -305,4 +313,5 @@ clean:
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(TORTURE_BIN) \
 		$(DEPS)
 	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/fuzz-lock \
+		$(B)/test/fuzz/fuzz-parse $(B)/test/fuzz/fuzz-parse.log \
 		$(B)/test/fuzz/corpus $(B)/test-results $(B)/deb
