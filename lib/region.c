@@ -62,9 +62,17 @@ static int rlock(const struct svmt_rctx *c, uint32_t tag, int timeout,
 		 pid_t *recovered)
 {
 	struct svmt_rctx ctx = *c;
+	int rc = svmt_lock_acquire(&c->h->meta, tag, timeout,
+				   svmt_region_repair, &ctx, recovered);
 
-	return svmt_lock_acquire(&c->h->meta, tag, timeout, svmt_region_repair,
-				 &ctx, recovered);
+	/* Truncated under us, with the SIGBUS guard: zeros, not a lock. */
+	if (svmt_sigbus_hit(c->h, sizeof(*c->h))) {
+		if (!rc)
+			svmt_lock_release(&c->h->meta);
+		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
+				 "while in use");
+	}
+	return rc;
 }
 
 void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
