@@ -341,6 +341,10 @@ see 'svmtool create --help'"
 	assert_usage_error "invalid size '0xff000': region of 1048576 bytes (1044480 of data and its 4096-byte header) does not fit in the 974848 bytes of the span left for regions"
 	run --separate-stderr svmtool create foo -s 1M
 	assert_usage_error "invalid size '1M': larger than the namespace's address span (1M)"
+	# a namespace made for it is not left behind
+	run --separate-stderr svmtool -R other create foo -s 0xff000 --span 1M
+	assert_equal "$status" 2
+	assert_file_not_exists "$SVMTOOL_SHM_DIR/svmt:other"
 }
 
 @test "bad capacities are usage errors" {
