@@ -537,7 +537,16 @@ void svmt_crash_now(void);
 		if (__builtin_expect(svmt_crash_countdown > 0, 0) &&         \
 		    --svmt_crash_countdown == 0)                             \
 			svmt_crash_now();                                    \
+		SVMT_CRASH_AT_LINE();                                        \
 	} while (0)
+/* In the torture build each is a named point too ("heap.c:381"). */
+#ifdef SVMT_CRASH_POINTS
+#define SVMT_CRASH_STR_(x) #x
+#define SVMT_CRASH_STR(x) SVMT_CRASH_STR_(x)
+#define SVMT_CRASH_AT_LINE() SVMT_CRASH(__FILE_NAME__ ":" SVMT_CRASH_STR(__LINE__))
+#else
+#define SVMT_CRASH_AT_LINE() do { } while (0)
+#endif
 
 /* -------------------------------------------------------------- regions */
 

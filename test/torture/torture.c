@@ -576,6 +576,36 @@ static void setup(void)
 	step(ST_NSDEAD);
 }
 
+/* A heap's paths: split, free alone and beside free neighbours, grow in
+ * place, shrink; blocks too large for the per-process cache. */
+static void heap_work(svmt_ns *ns)
+{
+	struct svmt_region_opts ro;
+	svmt_region *r;
+	void *a, *b, *c, *d, *e;
+	int rc;
+
+	svmt_region_opts_init(&ro);
+	ro.size = 256 * 1024;
+	ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT | SVMT_REGION_HEAP;
+	if ((rc = svmt_region_open(ns, "hp", &ro, &r)))
+		die("create hp", rc);
+	if ((rc = svmt_heap_alloc(r, 8192, &a)) || (rc = svmt_heap_alloc(r, 8192, &b)) ||
+	    (rc = svmt_heap_alloc(r, 8192, &c)) || (rc = svmt_heap_alloc(r, 8192, &d)))
+		die("heap alloc", rc);
+	memset(a, 1, 8192);
+	if ((rc = svmt_heap_free(r, b)) ||     /* between two in use */
+	    (rc = svmt_heap_free(r, c)) ||     /* beside a free one */
+	    (rc = svmt_heap_realloc(r, a, 12288, &a)) || /* grows in place */
+	    (rc = svmt_heap_free(r, d)) ||     /* merges on both sides */
+	    (rc = svmt_heap_calloc(r, 4, 4096, &e)) ||
+	    (rc = svmt_heap_realloc(r, e, 8192, &e)) ||  /* shrinks */
+	    (rc = svmt_heap_free(r, e)) || (rc = svmt_heap_free(r, a)))
+		die("heap", rc);
+	if ((rc = svmt_region_close(r)))
+		die("close hp", rc);
+}
+
 /* What a program and an operator do: every state-changing path. */
 static void workload(void *arg)
 {
@@ -607,6 +637,7 @@ static void workload(void *arg)
 		die("create tmp", rc);
 	if ((rc = svmt_region_close(r)))
 		die("close tmp", rc);
+	heap_work(ns);
 	if ((rc = svmt_region_remove(ns, "ga", 0)))
 		die("remove ga", rc);
 	if ((rc = svmt_region_remove(ns, "gb", 0)))
