@@ -3,7 +3,8 @@
  *
  *   torture points               kill a workload at each crash point
  *   torture random [-s SEED] [-t SECONDS] [-w WORKERS]
- *                                 workers at random work, a killer at random
+ *                                 workers at random work (regions, locked
+ *                                 writes, heap), a killer at random
  *
  * Built with the library's crash points (-DSVMT_CRASH_POINTS, make torture
  * and make check).  After every kill the namespace is repaired with
@@ -708,6 +709,35 @@ struct shared {
 
 static struct shared *sh;
 
+/* A few heap allocations, reallocations and frees in the heap region. */
+static void heap_random(svmt_ns *ns, unsigned *seed)
+{
+	struct svmt_region_opts ro;
+	svmt_region *r;
+	void *p[8] = { 0 };
+
+	svmt_region_opts_init(&ro);
+	ro.size = 256 * 1024;
+	ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT | SVMT_REGION_HEAP;
+	if (svmt_region_open(ns, "heap", &ro, &r))
+		return;
+	for (unsigned i = 0; i < 32; i++) {
+		unsigned k = (unsigned)rand_r(seed) % 8;
+		size_t n = 16 + (size_t)(rand_r(seed) % 16384);
+
+		if (!p[k])
+			svmt_heap_alloc(r, n, &p[k]);
+		else if (rand_r(seed) % 2)
+			svmt_heap_realloc(r, p[k], n, &p[k]);
+		else if (!svmt_heap_free(r, p[k]))
+			p[k] = NULL;
+	}
+	for (unsigned k = 0; k < 8; k++)
+		if (p[k])
+			svmt_heap_free(r, p[k]);
+	svmt_region_close(r);
+}
+
 static void worker(unsigned seed)
 {
 	svmt_ns *ns = ns_open(ROOT, SVMT_NS_CREATE);
@@ -734,8 +764,10 @@ static void worker(unsigned seed)
 			}
 		} else if (op < 85) {
 			svmt_region_remove(ns, name, op < 80 ? 0 : SVMT_REMOVE_FORCE);
-		} else if (op < 95) {
+		} else if (op < 90) {
 			svmt_scan(ns, NULL, 0, SVMT_SCAN_DESTROY_EMPTY, NULL, NULL);
+		} else if (op < 97) {
+			heap_random(ns, &seed);
 		} else {
 			svmt_recover(ns, NULL, 0, 0, NULL, NULL);
 		}
