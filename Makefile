@@ -60,13 +60,16 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
 HELPER_SRCS := $(sort $(wildcard test/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
 BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
+# The crash-point harness: the library built again with its crash points.
+TORTURE_BIN := $(B)/test/torture/torture
 BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
 
-DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) $(BENCH_BINS:=.d)
+DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) \
+	$(BENCH_BINS:=.d) $(TORTURE_BIN:=.d)
 
 .PHONY: all lib cmd tests check check-unit check-cli check-pkg check-abi check-man \
 	check-asan check-valgrind deps build-deps test-deps abi-baseline demo bench \
-	bench-quick fuzz install uninstall clean deb check-deb
+	bench-quick fuzz torture install uninstall clean deb check-deb
 all: lib cmd
 
 lib: $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC)
@@ -75,7 +78,7 @@ cmd: $(CMD_BIN)
 else
 cmd:
 endif
-tests: $(UNIT_BINS) $(HELPER_BINS)
+tests: $(UNIT_BINS) $(HELPER_BINS) $(TORTURE_BIN)
 
 $(B)/lib/%.o: lib/%.c Makefile | build-deps
 	@mkdir -p $(@D)
@@ -122,6 +125,13 @@ $(B)/test/helpers/%: test/helpers/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(ALL_LDFLAGS)
+
+# Crash points exist only here (-DSVMT_CRASH_POINTS): never in the library.
+$(TORTURE_BIN): test/torture/torture.c $(LIB_SRCS) Makefile | build-deps
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -DSVMT_CRASH_POINTS -MMD -MP -o $@ \
+		test/torture/torture.c $(LIB_SRCS) $(ALL_LDFLAGS)
 
 $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
@@ -195,6 +205,19 @@ fuzz: cmd
 	$(Q)$(B)/test/fuzz/fuzz-objects -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=200000 $(B)/test/fuzz/corpus; rc=$$?; \
 		rm -rf /dev/shm/svmt-fuzz.*; exit $$rc
+	$(say) FUZZ $(B)/test/fuzz/fuzz-lock
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $(B)/test/fuzz/fuzz-lock test/fuzz/fuzz-lock.c $(LIB_SRCS) -pthread
+	$(Q)$(B)/test/fuzz/fuzz-lock -max_total_time=$(FUZZ_SECONDS) -max_len=128
+	$(say) FUZZ $(B)/test/fuzz/fuzz-parse
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Icmd \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $(B)/test/fuzz/fuzz-parse test/fuzz/fuzz-parse.c $(LIB_SRCS) \
+		cmd/parse.c cmd/messages.c cmd/output.c -pthread $(CMD_LIBS)
+	$(Q)$(B)/test/fuzz/fuzz-parse -max_total_time=$(FUZZ_SECONDS) -max_len=64 \
+		2>$(B)/test/fuzz/fuzz-parse.log; rc=$$?; \
+		grep -v '^svmtool: \|^see ' $(B)/test/fuzz/fuzz-parse.log | tail -5; exit $$rc
 
 # Benchmarks: svmtool against a baseline doing the same work, interleaved
 # (test/bench/bench.h).  They print ratios and judge nothing.
@@ -203,6 +226,16 @@ bench: all $(BENCH_BINS)
 
 bench-quick: all $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
+
+# Kill at every crash point, then a long seeded random run (make check runs
+# a short one).  TORTURE_SECONDS, TORTURE_SEED, TORTURE_WORKERS change it.
+TORTURE_SECONDS ?= 60
+TORTURE_WORKERS ?= 4
+TORTURE_SEED ?= $(shell date +%s)
+torture: $(TORTURE_BIN)
+	$(Q)$(TORTURE_BIN) points
+	$(Q)$(TORTURE_BIN) random -s $(TORTURE_SEED) -t $(TORTURE_SECONDS) \
+		-w $(TORTURE_WORKERS)
 
 # ------------------------------------------------------------------ install
 # Completions go where each shell looks for this PREFIX: bash-completion's
@@ -277,6 +310,8 @@ check-deb: deb
 
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
-		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(DEPS)
-	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/corpus \
-		$(B)/test-results $(B)/deb
+		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(TORTURE_BIN) \
+		$(DEPS)
+	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/fuzz-lock \
+		$(B)/test/fuzz/fuzz-parse $(B)/test/fuzz/fuzz-parse.log \
+		$(B)/test/fuzz/corpus $(B)/test-results $(B)/deb

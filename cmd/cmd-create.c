@@ -6,6 +6,7 @@
 #include <argtable2.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,10 +230,12 @@ static int do_create(struct cli_ctx *ctx, struct create_args *a)
 {
 	struct svmt_ns_info info;
 	svmt_ns *ns;
+	bool made;
 	int err;
 
 	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "create", a->name, &ns);
-	if (err == CLI_NS_MISSING)
+	made = err == CLI_NS_MISSING;
+	if (made)
 		err = create_ns(ctx, a, &ns);
 	if (err)
 		return err;
@@ -244,6 +247,13 @@ static int do_create(struct cli_ctx *ctx, struct create_args *a)
 	err = svmt_region_open(ns, a->name, &a->ro, NULL);
 	if (err == SVMT_ESIZE)
 		return report_size_clash(ns, a);
+	if (err == -EFBIG) { /* as the check above: what -s asks is wrong */
+		err = cli_usage("create", "invalid size '%s': %s", a->size_arg,
+				svmt_errdetail());
+		if (made) /* and no namespace is left made for it */
+			svmt_ns_remove(&a->nso);
+		return err;
+	}
 	if (err < 0)
 		return cli_fail(err, "create", a->name);
 	return print_created(ns, a->name);

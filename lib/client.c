@@ -267,6 +267,7 @@ int svmt_clients_add(const struct svmt_rctx *ctx, const struct svmt_ident *id)
 					 max);
 	}
 	c[n] = *id;
+	SVMT_CRASH("client-add-written");
 	h->nclients = n + 1;
 	return 0;
 }
@@ -280,6 +281,7 @@ void svmt_clients_del(const struct svmt_rctx *ctx, const struct svmt_ident *id)
 	for (i = 0; i < n; i++) {
 		if (svmt_ident_same(&c[i], id)) {
 			memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
+			SVMT_CRASH("client-del-shifted");
 			memset(&c[n - 1], 0, sizeof(*c));
 			h->nclients = n - 1;
 			return;
@@ -328,6 +330,7 @@ uint32_t svmt_clients_purge(const struct svmt_rctx *ctx, svmt_event_fn fn,
 		}
 		memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
 		n--;
+		SVMT_CRASH("scan-ghost-shifted");
 		memset(&c[n], 0, sizeof(*c));
 		removed++;
 	}

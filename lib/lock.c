@@ -11,6 +11,10 @@
  * bytes (a priority-protect kind, for one), so its words are checked before
  * glibc sees them, against a mutex pthread_mutex_init() makes with our
  * attributes (glibc's layout: futex word, count, owner, users, kind, spins).
+ * A held mutex also carries glibc's robust-list pointers, which its unlock
+ * follows and writes through: a writer who changed them could make the
+ * holder write where it likes.  Each thread remembers what they were when
+ * it took its locks and puts them back before unlocking.
  */
 #include "svmtool-private.h"
 
@@ -27,6 +31,18 @@
 /* glibc's __owner values beside a thread id */
 #define OWNER_INCONSISTENT 0x7fffffff
 #define OWNER_NOTRECOVERABLE 0x7ffffffe
+
+/* This thread's robust-list head (glibc's, registered with the kernel). */
+static __thread uintptr_t tls_head;
+
+/* Locks this thread took, with the list entry that followed theirs. */
+#define HELD_MAX 16
+static __thread struct held {
+	const struct svmt_shlock *l;
+	uintptr_t next;
+	pid_t pid;
+} held[HELD_MAX];
+static __thread unsigned nheld;
 
 static pthread_once_t model_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t model;  /* what our attributes make */
@@ -222,6 +238,75 @@ static int lock_wait(pthread_mutex_t *m, int timeout_ms)
 	}
 }
 
+static uintptr_t robust_head(void)
+{
+	if (!tls_head) {
+		void *h = NULL;
+		size_t len;
+
+		if (syscall(SYS_get_robust_list, 0, &h, &len) == 0)
+			tls_head = (uintptr_t)h;
+	}
+	return tls_head;
+}
+
+/* Where glibc links @l into the list: its entry. */
+static uintptr_t list_entry(const struct svmt_shlock *l)
+{
+	return (uintptr_t)&l->u.m.__data.__list.__next;
+}
+
+static uintptr_t list_first(void)
+{
+	uintptr_t h = robust_head();
+
+	return h ? __atomic_load_n((uintptr_t *)h, __ATOMIC_RELAXED) : 0;
+}
+
+/* @l was just taken, with @before first in the list until then. */
+static void note_held(const struct svmt_shlock *l, uintptr_t before)
+{
+	pid_t me = svmt_self()->pid;
+
+	if (nheld && held[0].pid != me) /* inherited across fork */
+		nheld = 0;
+	if (before && list_first() == list_entry(l) && nheld < HELD_MAX)
+		held[nheld++] = (struct held){ l, before, me };
+}
+
+/*
+ * About to unlock @l: when it is first in the list (locks are released in
+ * the order opposite to taking them), its pointers can only be what glibc
+ * wrote when it took it: put them back.  Returns the slot, or -1.
+ */
+static int restore_links(struct svmt_shlock *l)
+{
+	pid_t me = svmt_self()->pid;
+	int i;
+
+	for (i = (int)nheld - 1; i >= 0; i--)
+		if (held[i].l == l && held[i].pid == me)
+			break;
+	if (i < 0 || list_first() != list_entry(l))
+		return i;
+	l->u.m.__data.__list.__next = (struct __pthread_internal_list *)held[i].next;
+	l->u.m.__data.__list.__prev = (struct __pthread_internal_list *)tls_head;
+	return i;
+}
+
+/* @l was unlocked: forget it; a later lock linked after it now follows
+ * what followed @l. */
+static void forget_held(int i)
+{
+	uintptr_t entry = list_entry(held[i].l);
+
+	for (unsigned j = (unsigned)i + 1; j < nheld; j++)
+		if (held[j].next == entry)
+			held[j].next = held[i].next;
+	memmove(&held[i], &held[i + 1], (nheld - (unsigned)i - 1) * sizeof(held[0]));
+	nheld--;
+}
+
 /*
  * A lock taken by a thread that is gone, without the kernel marking it
  * (glibc leaves a failed trylock of a not-recoverable mutex so): nobody
@@ -242,12 +327,14 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 {
 	const struct svmt_ident *me = svmt_self();
 	struct svmt_lock_view v;
+	uintptr_t before;
 	int rc = svmt_lock_inspect(l, &v);
 
 	if (recovered)
 		*recovered = 0;
 	if (rc)
 		return rc;
+	before = list_first();
 	/* glibc would refuse it, and leave it wedged with our thread id */
 	if (v.unrecoverable)
 		rc = ENOTRECOVERABLE;
@@ -257,6 +344,8 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		rc = ENOTRECOVERABLE;
 	else if (rc == EBUSY)
 		rc = lock_wait(&l->u.m, timeout_ms);
+	if (rc == 0 || rc == EOWNERDEAD)
+		note_held(l, before);
 	if (rc == EOWNERDEAD) {
 		pid_t dead = atomic_load_explicit(&l->owner_pid,
 						  memory_order_relaxed);
@@ -271,6 +360,7 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		if (!repair)
 			atomic_fetch_or_explicit(&l->flags, SVMT_LOCKF_DIED,
 						 memory_order_relaxed);
+		SVMT_CRASH("lock-repaired-not-consistent");
 		pthread_mutex_consistent(&l->u.m);
 		if (recovered)
 			*recovered = dead ? dead : -1;
@@ -311,6 +401,7 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	default:
 		return -rc;
 	}
+	SVMT_CRASH("lock-taken-unrecorded");
 	atomic_store_explicit(&l->owner_start, me->start, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_pid, me->pid, memory_order_relaxed);
@@ -337,16 +428,23 @@ int svmt_lock_unlock(struct svmt_shlock *l)
 
 	/* We hold it: a kind a writer changed meanwhile is put back, or
 	 * glibc could abort in the unlock. */
+	int slot, rc;
+
 	pthread_once(&model_once, model_make);
 	if (!model_rc && memcmp(&m->__data.__kind, &model.__data.__kind, 8))
 		memcpy(&m->__data.__kind, &model.__data.__kind, 8);
-	return pthread_mutex_unlock(m);
+	slot = restore_links(l);
+	rc = pthread_mutex_unlock(m);
+	if (!rc && slot >= 0)
+		forget_held(slot);
+	return rc;
 }
 
 void svmt_lock_release(struct svmt_shlock *l)
 {
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
+	SVMT_CRASH("lock-unrecorded-not-released");
 	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
 	svmt_lock_unlock(l);
 }

@@ -206,6 +206,7 @@ static int root_create(int dirfd, const char *objname, const char *root,
 		d.r = r;
 		d.g = &g;
 		svmt_space_reset(&d);
+		SVMT_CRASH("ns-create-reset");
 		atomic_store_explicit(&r->state, SVMT_RS_READY,
 				      memory_order_release);
 	}

@@ -681,6 +681,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		if (svmt_ident_alive(&e->creator) ||
 		    remove_object(ns, ref->name, SVMT_EV_HALF_CREATED, em))
 			return;
+		SVMT_CRASH("recover-half-unlinked");
 		svmt_dir_remove_entry(ns, e);
 		emit(em, SVMT_EV_HALF_CREATED, ref->name, pid, 0, 1, 0,
 		     "removed region half-created by dead pid %d", (int)pid);
@@ -708,6 +709,7 @@ static void recover_entry(struct svmt_ns *ns, const struct entref *ref,
 		   atomic_load(&h->state) != SVMT_RS_READY) {
 		/* A removal was interrupted between its steps: finish it. */
 		if (!remove_object(ns, ref->name, SVMT_EV_MISSING, em)) {
+			SVMT_CRASH("recover-removal-unlinked");
 			svmt_dir_remove_entry(ns, e);
 			emit(em, SVMT_EV_MISSING, ref->name, 0, 0, 1, 0,
 			     "finished an interrupted removal");
@@ -770,6 +772,7 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		e->generation = hdr.generation;
 		e->creator = hdr.creator;
 		e->owner_uid = (uint32_t)-1;
+		SVMT_CRASH("recover-orphan-entering");
 		atomic_store_explicit(&e->state, SVMT_ENT_READY,
 				      memory_order_release);
 		ns->r->generation++;

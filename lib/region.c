@@ -62,9 +62,17 @@ static int rlock(const struct svmt_rctx *c, uint32_t tag, int timeout,
 		 pid_t *recovered)
 {
 	struct svmt_rctx ctx = *c;
+	int rc = svmt_lock_acquire(&c->h->meta, tag, timeout,
+				   svmt_region_repair, &ctx, recovered);
 
-	return svmt_lock_acquire(&c->h->meta, tag, timeout, svmt_region_repair,
-				 &ctx, recovered);
+	/* Truncated under us, with the SIGBUS guard: zeros, not a lock. */
+	if (svmt_sigbus_hit(c->h, sizeof(*c->h))) {
+		if (!rc)
+			svmt_lock_release(&c->h->meta);
+		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
+				 "while in use");
+	}
+	return rc;
 }
 
 void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
@@ -368,6 +376,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		rc = data_file_open(o, c->data_size, &df);
 	if (rc)
 		goto fail;
+	SVMT_CRASH("create-allocated");
 	h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
 		 PROT_READ | PROT_WRITE, MAP_SHARED | (out ? MAP_FIXED : 0), fd, 0);
 	if (h == MAP_FAILED) {
@@ -426,7 +435,9 @@ static int region_build(struct svmt_ns *ns, const char *name,
 			       name);
 	if (rc)
 		goto fail;
+	SVMT_CRASH("create-header-written");
 	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
+	SVMT_CRASH("create-ready-unpublished");
 	/*
 	 * Publish under the namespace lock, and only while the claim is still
 	 * ours: then a file already at the name can only be a dead creator's.
@@ -456,6 +467,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		svmt_ns_unlock(ns);
 		goto fail_nolock;
 	}
+	SVMT_CRASH("create-linked");
 	atomic_store_explicit(&e->state, SVMT_ENT_READY, memory_order_release);
 	svmt_ns_unlock(ns);
 	close(fd);
@@ -611,7 +623,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 		c.data_size = svmt_page_up(o->size, ns->g.page);
 		c.size = c.data_off + c.data_size;
 		if (c.size > ns->g.span - ns->g.file_size)
-			return svmt_fail(SVMT_ENOVA, "region of %" PRIu64 " bytes "
+			return svmt_fail(-EFBIG, "region of %" PRIu64 " bytes "
 					 "(%" PRIu64 " of data and its %" PRIu64
 					 "-byte header) does not fit in the %"
 					 PRIu64 " bytes of the span left for "
@@ -679,6 +691,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
+			SVMT_CRASH("create-claim-filled");
 			atomic_store_explicit(&e->state, SVMT_ENT_INIT,
 					      memory_order_release);
 			svmt_ns_unlock(ns);
@@ -773,12 +786,19 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 	rc = rlock(c, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
 		goto out;
-	if (svmt_clients_live(c, NULL) == 0 &&
+	/* Only what can go entirely: an object this process may not unlink
+	 * stays, with its entry. */
+	rc = svmt_obj_can_unlink(ns, name);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc && svmt_clients_live(c, NULL) == 0 &&
 	    atomic_load_explicit(&h->state, memory_order_acquire) == SVMT_RS_READY) {
 		atomic_store_explicit(&h->state, SVMT_RS_REMOVED,
 				      memory_order_release);
-		svmt_dir_remove_entry(ns, e);
+		SVMT_CRASH("destroy-marked");
 		svmt_obj_unlink(ns, name);
+		SVMT_CRASH("destroy-unlinked");
+		svmt_dir_remove_entry(ns, e);
 		*destroyed = true;
 	}
 	svmt_lock_release(&h->meta);
@@ -807,6 +827,7 @@ static int region_detach(struct svmt_region *r)
 	rc = rlock(&c, SVMT_TAG_CLOSE, ns->timeout_ms, NULL);
 	if (!rc) {
 		svmt_clients_del(&c, svmt_self());
+		SVMT_CRASH("close-unregistered");
 		left = r->h->nclients;
 		svmt_lock_release(&r->h->meta);
 		if (!r->persistent && left == 0)
@@ -1045,10 +1066,12 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 	atomic_store_explicit(&h->state, SVMT_RS_REMOVED, memory_order_release);
 	svmt_lock_release(&h->meta);
 drop:
+	SVMT_CRASH("remove-marked");
 	/* The object first: an entry left by a failure here is recover's. */
 	rc = svmt_obj_unlink(ns, nm);
 	if (rc == -ENOENT)
 		rc = 0;
+	SVMT_CRASH("remove-unlinked");
 	if (!rc)
 		svmt_dir_remove_entry(ns, e);
 out:

@@ -120,6 +120,7 @@ struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name)
 		memset((char *)e + sizeof(e->state), 0,
 		       sizeof(*e) - sizeof(e->state));
 		snprintf(e->name, sizeof(e->name), "%s", name);
+		SVMT_CRASH("dir-insert-named");
 		d->r->count++;
 		return e; /* the caller fills it and publishes its state */
 	}
@@ -143,10 +144,12 @@ void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e)
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
 		slot_copy(&s[i], &s[j]);
+		SVMT_CRASH("dir-delete-shifting");
 		i = j;
 	}
 	slot_clear(&s[i]);
 	if (d->r->count)
+	SVMT_CRASH("dir-delete-cleared");
 		d->r->count--;
 	d->r->generation++;
 }
@@ -329,6 +332,7 @@ int svmt_dir_rebuild(const struct svmt_dir *d,
 		return -ENOMEM;
 	d->r->count = n;
 	d->r->free_count = implied_free(d, used, n, svmt_dir_free(d));
+	SVMT_CRASH("dir-rebuild-counted");
 	d->r->generation++;
 	free(used);
 	return 0;
@@ -398,9 +402,11 @@ int svmt_space_alloc(const struct svmt_dir *d, uint64_t len, uint64_t *addr)
 			continue;
 		*addr = f[i].start;
 		f[i].start += len;
+		SVMT_CRASH("space-alloc-torn");
 		f[i].len -= len;
 		if (f[i].len == 0) {
 			memmove(&f[i], &f[i + 1], (n - i - 1) * sizeof(*f));
+			SVMT_CRASH("space-alloc-shifted");
 			d->r->free_count = n - 1;
 		}
 		return 0;
@@ -429,6 +435,7 @@ int svmt_space_free(const struct svmt_dir *d, uint64_t addr, uint64_t len)
 	next = p < n && addr + len == f[p].start;
 	if (prev && next) {
 		f[p - 1].len += len + f[p].len;
+		SVMT_CRASH("space-free-merged");
 		memmove(&f[p], &f[p + 1], (n - p - 1) * sizeof(*f));
 		d->r->free_count = n - 1;
 	} else if (prev) {
@@ -440,6 +447,7 @@ int svmt_space_free(const struct svmt_dir *d, uint64_t addr, uint64_t len)
 		if (n == d->g->free_cap)
 			return -ENOSPC;
 		memmove(&f[p + 1], &f[p], (n - p) * sizeof(*f));
+		SVMT_CRASH("space-free-shifted");
 		f[p] = (struct svmt_extent){ addr, len };
 		d->r->free_count = n + 1;
 	}

@@ -296,6 +296,33 @@ void svmt_rhdr_features(const struct svmt_rhdr *h, struct svmt_features *f);
 /* Bytes of header + client table for max_clients, this version's layout. */
 uint64_t svmt_rhdr_data_off(uint32_t max_clients, uint64_t page);
 
+/* -------------------------------------------------------- crash points */
+
+/*
+ * SVMT_CRASH("name") marks a place between two ordered stores of a path
+ * that changes shared state.  In the test build (-DSVMT_CRASH_POINTS, see
+ * make torture) each point is listed in the "svmt_crash" section and kills
+ * the process with SIGKILL once the test armed it with svmt_crash_arm();
+ * in every other build it compiles to nothing.
+ */
+#ifdef SVMT_CRASH_POINTS
+void svmt_crash_hit(const char *name);
+/* Kill this process at the @skip+1-th pass through point @name (NULL:
+ * disarm).  -ENOENT for a name no point has. */
+int svmt_crash_arm(const char *name, unsigned skip);
+/* Every point compiled in: its name in (*names)[i], sorted, no repeats
+ * (malloc'ed array of static strings). */
+size_t svmt_crash_points(const char ***names);
+#define SVMT_CRASH(nm)                                                       \
+	do {                                                                 \
+		static const char *const svmt_crash_site_                    \
+			__attribute__((section("svmt_crash"), used)) = nm;    \
+		svmt_crash_hit(svmt_crash_site_);                            \
+	} while (0)
+#else
+#define SVMT_CRASH(nm) do { } while (0)
+#endif
+
 /* ------------------------------------------------------------- sigbus */
 
 /* Did the guard catch a fault in [p, p+len) since the last ask?  The
@@ -524,7 +551,16 @@ void svmt_crash_now(void);
 		if (__builtin_expect(svmt_crash_countdown > 0, 0) &&         \
 		    --svmt_crash_countdown == 0)                             \
 			svmt_crash_now();                                    \
+		SVMT_CRASH_AT_LINE();                                        \
 	} while (0)
+/* In the torture build each is a named point too ("heap.c:381"). */
+#ifdef SVMT_CRASH_POINTS
+#define SVMT_CRASH_STR_(x) #x
+#define SVMT_CRASH_STR(x) SVMT_CRASH_STR_(x)
+#define SVMT_CRASH_AT_LINE() SVMT_CRASH(__FILE_NAME__ ":" SVMT_CRASH_STR(__LINE__))
+#else
+#define SVMT_CRASH_AT_LINE() do { } while (0)
+#endif
 
 /* -------------------------------------------------------------- regions */
 

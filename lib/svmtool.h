@@ -298,9 +298,10 @@ SVMT_EXPORT void svmt_region_opts_init_size(struct svmt_region_opts *o,
  * The init callback must not call libsvmtool on the same namespace handle.
  *
  * Errors: -ENOENT, -EEXIST, SVMT_ESIZE (exists with another size),
- * SVMT_ENAME, -EINVAL, SVMT_EDIRFULL, SVMT_ENOVA, -ENOSPC, SVMT_ECLIENTFULL,
- * SVMT_ECORRUPT, SVMT_EFEATURE (made by a newer svmtool), SVMT_EUNTRUSTED,
- * SVMT_EINITFN, SVMT_ENOTATTACHED,
+ * SVMT_ENAME, -EINVAL, SVMT_EDIRFULL, SVMT_ENOVA (no free extent large
+ * enough now), -EFBIG (larger than the namespace's span can ever hold),
+ * -ENOSPC, SVMT_ECLIENTFULL, SVMT_ECORRUPT, SVMT_EFEATURE (made by a newer
+ * svmtool), SVMT_EUNTRUSTED, SVMT_EINITFN, SVMT_ENOTATTACHED,
  * -ETIMEDOUT, -EBUSY (the region keeps being replaced, or this process
  * still maps its addresses), -EAGAIN (a creation lost its claim), -ESTALE,
  * negated errno.

@@ -10,6 +10,8 @@
 #   abi   the exports equal debian/libsvmtool1.symbols, and abidiff finds
 #         no ABI change against lib/libsvmtool.abi
 #   man   every man page renders without warnings
+#   torture  kill at every crash point, and a short seeded random run
+#         (test/torture; make torture runs a long one)
 set -u
 B=${B:-.}
 # RUNNER prefixes every unit test binary (make check-valgrind sets it).
@@ -19,7 +21,7 @@ cd "$top" || exit 1
 B=$(cd "$B" && pwd) || exit 1
 RESULTS=${RESULTS:-$B/test-results}
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(unit cli pkg abi man)
+[ ${#parts[@]} -gt 0 ] || parts=(unit cli pkg abi man torture)
 mkdir -p "$RESULTS" || exit 1
 pass=0 fail=0 skip=0
 
@@ -97,6 +99,23 @@ abi_tap() {
 	fi
 }
 
+# Every crash point, then a short seeded random run: one TAP stream, the
+# harness's own lines as comments (the ones that say what went wrong first).
+torture_tap() {
+	local t=$B/test/torture/torture run n=0 out
+	echo "1..2"
+	for run in "points" "random -s ${TORTURE_SEED:-$RANDOM} -t 3 -w 3"; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086
+		if out=$("$t" $run 2>&1); then
+			echo "ok $n - torture $run"
+		else
+			echo "not ok $n - torture $run"
+		fi
+		grep -v ' consistent$' <<<"$out" | sed 's/^/# /'
+	done
+}
+
 man_tap() {
 	local m w n=0
 	local -a pages=(man/*.[0-9])
@@ -133,6 +152,7 @@ for part in "${parts[@]}"; do
 			run_suite "$part" bats --tap "test/$part"/*.bats ;;
 	abi) run_suite abi abi_tap ;;
 	man) run_suite man man_tap ;;
+	torture) run_suite torture torture_tap ;;
 	*) echo "run-tests.sh: unknown part '$part'" >&2; exit 2 ;;
 	esac
 done

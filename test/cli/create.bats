@@ -335,11 +335,16 @@ see 'svmtool create --help'"
 	assert_success
 }
 
-@test "a region just too large for the span says what does not fit in what" {
+@test "a region just too large for the span is a usage error, like a larger one" {
 	svmtool create small -s 4K --span 1M
 	run --separate-stderr svmtool create foo -s 0xff000
-	assert_equal "$status" 1
-	assert_stderr_regex "^svmtool: cannot create 'foo': no free address space: region of [0-9]+ bytes \\(1044480 of data and its [0-9]+-byte header\\) does not fit in the [0-9]+ bytes of the span left for regions$"
+	assert_usage_error "invalid size '0xff000': region of 1048576 bytes (1044480 of data and its 4096-byte header) does not fit in the 974848 bytes of the span left for regions"
+	run --separate-stderr svmtool create foo -s 1M
+	assert_usage_error "invalid size '1M': larger than the namespace's address span (1M)"
+	# a namespace made for it is not left behind
+	run --separate-stderr svmtool -R other create foo -s 0xff000 --span 1M
+	assert_equal "$status" 2
+	assert_file_not_exists "$SVMTOOL_SHM_DIR/svmt:other"
 }
 
 @test "bad capacities are usage errors" {

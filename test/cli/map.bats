@@ -253,3 +253,15 @@ load helper
 	run --separate-stderr svmtool list -n -o NAME,CLIENTS,GHOSTS
 	assert_output --regexp '^foo +0 +0$'
 }
+
+@test "map --hold survives its region truncated under it (SIGBUS guard)" {
+	svmtool create foo -s 4K
+	start_holder foo
+	# a writer shortens the object: the holder's detach touches lost pages
+	truncate -s 0 "$(object foo)"
+	kill -TERM "$HOLDER_PID"
+	wait_exit "$HOLDER_PID"
+	assert_equal "$WAIT_STATUS" 1
+	run grep -c "cannot detach from 'foo': corrupt object: region object truncated while in use" "$HOLDER_OUT"
+	assert_output 1
+}

@@ -1038,6 +1038,43 @@ static void test_recover_of_dead_data_lock_holder_reaches_next_locker(void **sta
 	assert_int_equal(told, 0);
 }
 
+/* A writer changes the robust-list pointers of a lock a tool holds: the
+ * unlock must not write through them into the tool's memory. */
+static int take_and_release(void *p)
+{
+	(void)p;
+	CHILD_RC(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL), 0);
+	svmt_lock_release(g_lock);
+	return 0;
+}
+
+static void test_release_never_writes_through_a_writers_list_pointers(void **state)
+{
+	struct tl *t = *state;
+	static struct svmt_shlock other __attribute__((aligned(64)));
+	volatile uintptr_t victim[2] = { 0x1111, 0x2222 };
+	pthread_mutex_t *m = &g_lock->u.m;
+
+	for (int nested = 0; nested < 2; nested++) {
+		assert_ok(svmt_lock_init(&other));
+		if (nested) /* another lock taken before: not the list's end */
+			assert_ok(svmt_lock_acquire(&other, SVMT_TAG_OPEN, 0, NULL, NULL, NULL));
+		assert_ok(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL));
+		/* glibc's unlock writes __prev at __next - 8 and __next at __prev */
+		m->__data.__list.__next = (void *)((uintptr_t)&victim[0] + 8);
+		m->__data.__list.__prev = (void *)&victim[1];
+		svmt_lock_release(g_lock);
+		assert_int_equal(victim[0], 0x1111);
+		assert_int_equal(victim[1], 0x2222);
+		if (nested)
+			svmt_lock_release(&other);
+		/* released for real, and the thread's list still works */
+		assert_child_ok(t, tl_fork(t, take_and_release, NULL));
+		assert_ok(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL));
+		svmt_lock_release(g_lock);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1060,6 +1097,7 @@ int main(void)
 		TL_TEST(test_ns_lock_dead_holder_is_recovered),
 		TL_TEST(test_create_is_bounded_by_timeout_between_claim_and_publish),
 		LOCK_TEST(test_lock_with_hostile_mutex_words_is_corrupt_not_an_abort),
+		LOCK_TEST(test_release_never_writes_through_a_writers_list_pointers),
 		TL_TEST(test_recover_rebuilds_corrupt_region_locks_others_do_not_abort),
 		TL_TEST(test_recover_rebuilds_corrupt_namespace_lock_others_do_not_abort),
 		TL_TEST(test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt),

@@ -459,7 +459,7 @@ static void test_regions_fill_fragment_and_coalesce(void **state)
 	assert_ok(svmt_region_open(ns, "big", &ro, NULL));
 }
 
-static void test_region_larger_than_span_is_enova(void **state)
+static void test_region_larger_than_span_is_efbig(void **state)
 {
 	struct tl *t = *state;
 	svmt_ns *ns = tl_ns_create(t);
@@ -469,14 +469,14 @@ static void test_region_larger_than_span_is_enova(void **state)
 
 	assert_ok(svmt_ns_info(ns, &in0));
 	tl_ropts(&ro, TL_SPAN, PERSIST);
-	assert_rc(svmt_region_open(ns, "huge", &ro, NULL), SVMT_ENOVA);
+	assert_rc(svmt_region_open(ns, "huge", &ro, NULL), -EFBIG);
 	tl_ropts(&ro, UINT64_MAX - 100, PERSIST);
 	rc = svmt_region_open(ns, "huge", &ro, NULL);
-	if (rc != SVMT_ENOVA && rc != -EINVAL)
+	if (rc != -EFBIG && rc != -EINVAL)
 		fail_msg("size UINT64_MAX-100: %d (%s)", rc, svmt_strerror(rc));
 	tl_ropts(&ro, (1ULL << 63) + 1, PERSIST);
 	rc = svmt_region_open(ns, "huge", &ro, NULL);
-	if (rc != SVMT_ENOVA && rc != -EINVAL)
+	if (rc != -EFBIG && rc != -EINVAL)
 		fail_msg("size 2^63+1: %d (%s)", rc, svmt_strerror(rc));
 	assert_ok(svmt_ns_info(ns, &in1));
 	assert_int_equal(in1.free_bytes, in0.free_bytes);
@@ -532,7 +532,7 @@ int main(void)
 		TL_TEST(test_space_reset_gives_whole_area),
 		TL_TEST(test_dir_hash_survives_deletes_in_collision_chains),
 		TL_TEST(test_regions_fill_fragment_and_coalesce),
-		TL_TEST(test_region_larger_than_span_is_enova),
+		TL_TEST(test_region_larger_than_span_is_efbig),
 		TL_TEST(test_directory_at_capacity_is_edirfull),
 		TL_LEFTOVER_TEST,
 	};
