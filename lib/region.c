@@ -283,7 +283,7 @@ static int data_file_open(const struct svmt_region_opts *o, uint64_t size,
 		rc = svmt_fail(-EINVAL, "data file '%s' is not a regular file",
 			       o->file);
 	if (!rc && (uint64_t)st.st_size > size)
-		rc = svmt_fail(-EFBIG, "data file '%s' has %llu bytes, more than "
+		rc = svmt_fail(-EINVAL, "data file '%s' has %llu bytes, more than "
 			       "the region's %llu: it is never truncated",
 			       o->file, (unsigned long long)st.st_size,
 			       (unsigned long long)size);

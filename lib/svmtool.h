@@ -261,7 +261,7 @@ struct svmt_region_opts {
 	 * With CREATE: keep the data area in this regular file (an absolute
 	 * path, opened without following a symlink; created with the region's
 	 * mode and owner, extended when shorter, never truncated: a longer one
-	 * is -EFBIG).  The file outlives the region: creating a region on it
+	 * is -EINVAL).  The file outlives the region: creating a region on it
 	 * again gives its bytes back.  Not with SVMT_REGION_HEAP.
 	 */
 	const char *file;
