@@ -355,6 +355,12 @@ static void make_ns(const char *root, int idx, long n, uint32_t capacity)
 	svmt_ns_close(ns);
 }
 
+/* Runs per round of a listing of @n regions: fewer of the slow ones. */
+static long per_size(long n)
+{
+	return bench_iters(n >= 10000 ? 30 : 100) / 10;
+}
+
 static const char *kb(double v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.1f MB", v / 1024);
@@ -398,7 +404,7 @@ int main(int argc, char **argv)
 		floor_cmd(&b, "-v", roots[s]);
 		snprintf(what, sizeof(what), "list -v, %ld regions", sizes[s]);
 		same_output(&a, &b, what);
-		bench_pair("B3", what, run_n, &a, run_n, &b, bench_iters(10), 1,
+		bench_pair("B3", what, run_n, &a, run_n, &b, per_size(sizes[s]), 1,
 			   "<= 1.3x the floor", false);
 	}
 	for (int s = 0; s < nsizes; s++) {
@@ -406,7 +412,7 @@ int main(int argc, char **argv)
 		floor_cmd(&b, "-J", roots[s]);
 		snprintf(what, sizeof(what), "list -J, %ld regions", sizes[s]);
 		same_output(&a, &b, what);
-		bench_pair("B3", what, run_n, &a, run_n, &b, bench_iters(10), 1,
+		bench_pair("B3", what, run_n, &a, run_n, &b, per_size(sizes[s]), 1,
 			   "<= 1.3x the floor", false);
 	}
 	svm(&a, roots[0], "list", NULL, NULL, NULL);
@@ -430,14 +436,14 @@ int main(int argc, char **argv)
 		svm(&crn.rm, roots[s], "unmap", "g", NULL, NULL);
 		snprintf(what, sizeof(what), "create, %ld regions / 10", sizes[s]);
 		bench_pair("G1", what, create_n, &crn, create_n, &cr10,
-			   bench_iters(10), 1, "O(1): ~1.0x", false);
+			   per_size(sizes[s]), 1, "O(1): ~1.0x", false);
 	}
 	svm(&b, "n10", "list", "r7", NULL, NULL);
 	for (int s = 0; s < nsizes; s++) {
 		svm(&a, roots[s], "list", "r7", NULL, NULL);
 		snprintf(what, sizeof(what), "list NAME, %ld regions / 10",
 			 sizes[s]);
-		bench_pair("G2", what, run_n, &a, run_n, &b, bench_iters(10), 1,
+		bench_pair("G2", what, run_n, &a, run_n, &b, per_size(sizes[s]), 1,
 			   "O(1): ~1.0x", false);
 	}
 	for (int s = 0; s < nsizes; s++) {
@@ -446,7 +452,7 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "list -J -o +PIDS, %ld regions",
 			 sizes[s]);
 		same_output(&a, &b, what);
-		bench_pair("G3", what, run_n, &a, run_n, &b, bench_iters(10), 1,
+		bench_pair("G3", what, run_n, &a, run_n, &b, per_size(sizes[s]), 1,
 			   "linear: <= 1.3x the floor", false);
 	}
 	svm(&a, "n10big", "list", NULL, NULL, NULL);
