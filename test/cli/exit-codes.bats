@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # Exit statuses of every command, through the one mapping of library errors
-# (cli_exit_code): 3 not found, 4 permission denied, 5 busy.
+# (cli_exit_code): 3 not found, 4 permission denied, 5 busy; each also as
+# the one line of a batch (svmtool shell --batch -), whose status is its
+# first failing line's.
 
 load helper
 
@@ -14,11 +16,14 @@ args_for() {
 	esac
 }
 
-# Assert status $1 and a stderr containing $2, naming command $3.
+# Assert status $1 and a stderr containing $2, naming command $3; $4 is
+# "batch" when the line ran in a batch read from stdin.
 assert_status_said() {
-	[ "$status" -eq "$1" ] || fail "$3: status $status, not $1: $stderr"
-	[[ $stderr == "svmtool: cannot "*"$2"* ]] ||
-		fail "$3: stderr does not say '$2': $stderr"
+	local pfx=
+	[ "${4:-}" != batch ] || pfx="-:1: "
+	[ "$status" -eq "$1" ] || fail "$3${4:+ ($4)}: status $status, not $1: $stderr"
+	[[ $stderr == "${pfx}svmtool: cannot "*"$2"* ]] ||
+		fail "$3${4:+ ($4)}: stderr does not say '$2': $stderr"
 	assert_equal "$output" ""
 }
 
@@ -41,6 +46,9 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool --shm-dir "$none" $(args_for "$c" foo)
 		assert_status_said 3 "shm directory '$none' does not exist" "$c"
+		run --separate-stderr svmtool --shm-dir "$none" shell --batch - \
+			<<<"$(args_for "$c" foo)"
+		assert_status_said 3 "shm directory '$none' does not exist" "$c" batch
 	done
 }
 
@@ -50,6 +58,8 @@ run_denied() {
 	for c in map list scan unmap recover; do
 		run --separate-stderr svmtool "$c" foo
 		assert_status_said 3 "$c 'foo': no such region" "$c"
+		run --separate-stderr svmtool shell --batch - <<<"$c foo"
+		assert_status_said 3 "$c 'foo': no such region" "$c" batch
 	done
 }
 
@@ -60,6 +70,8 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run_denied $(args_for "$c" foo)
 		assert_status_said 4 "shm directory '$SVMTOOL_SHM_DIR': permission denied" "$c"
+		run_denied shell --batch - <<<"$(args_for "$c" foo)"
+		assert_status_said 4 "shm directory '$SVMTOOL_SHM_DIR': permission denied" "$c" batch
 	done
 	assert_file_exists "$(object foo)"
 }
@@ -73,6 +85,8 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool $(args_for "$c" bar)
 		assert_status_said 4 "object owned by an untrusted user" "$c"
+		run --separate-stderr svmtool shell --batch - <<<"$(args_for "$c" bar)"
+		assert_status_said 4 "object owned by an untrusted user" "$c" batch
 	done
 	assert_file_not_exists "$(object bar)"
 }
@@ -86,6 +100,9 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool -T 0.2 $(args_for "$c" foo)
 		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c"
+		run --separate-stderr svmtool -T 0.2 shell --batch - \
+			<<<"$(args_for "$c" foo)"
+		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c" batch
 	done
 	run --separate-stderr svmtool -T 0.2 list -n -o NAME
 	assert_success
