@@ -1,7 +1,8 @@
 /*
  * bench-cli.c - the svmtool command as a whole process: list at 100, 1k
  * and 10k regions (B3), list of an empty namespace (B10), and how create,
- * list NAME, list -J -o +PIDS and list's memory grow with the namespace
+ * list NAME, list -J -o +PIDS and list's memory grow with the namespace;
+ * a 1,000-line batch against the same 1,000 library calls (B10)
  *
  * Each side is a process started and reaped here (posix_spawn, wait4),
  * its output thrown away.  The floor of a listing is this same program
@@ -361,6 +362,57 @@ static long per_size(long n)
 	return bench_iters(n >= 10000 ? 30 : 100) / 10;
 }
 
+/* ------------------------------------------------------ B10 the batch */
+
+#define BATCH_LINES 1000
+
+/* The batch: create b0.. then unmap them, BATCH_LINES lines in all. */
+static void write_batch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		bench_die(path, errno);
+	for (int i = 0; i < BATCH_LINES / 2; i++)
+		fprintf(f, "create b%d -s 4K\n", i);
+	for (int i = 0; i < BATCH_LINES / 2; i++)
+		fprintf(f, "unmap b%d\n", i);
+	if (fclose(f))
+		bench_die(path, errno);
+}
+
+/* "bench-cli calls DIR ROOT": the batch's work as BATCH_LINES library
+ * calls in one process. */
+static int calls_main(const char *dir, const char *root)
+{
+	struct svmt_ns_opts o;
+	struct svmt_region_opts ro;
+	svmt_ns *ns;
+	char name[32];
+	int rc;
+
+	svmt_ns_opts_init(&o);
+	o.shm_dir = dir;
+	o.root = root;
+	o.flags = SVMT_NS_NOATTACH;
+	rc = svmt_ns_open(&o, &ns);
+	svmt_region_opts_init(&ro);
+	ro.size = 4096;
+	ro.flags = SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT |
+		   SVMT_REGION_EXCL;
+	for (int i = 0; !rc && i < BATCH_LINES / 2; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		rc = svmt_region_open(ns, name, &ro, NULL);
+	}
+	for (int i = 0; !rc && i < BATCH_LINES / 2; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		rc = svmt_region_remove(ns, name, 0);
+	}
+	if (!rc)
+		svmt_ns_close(ns);
+	return rc ? 1 : 0;
+}
+
 static const char *kb(double v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.1f MB", v / 1024);
@@ -373,11 +425,13 @@ int main(int argc, char **argv)
 	static const char *roots[] = { "n100", "n1k", "n10k" };
 	struct cmd a, b;
 	struct create cr10, crn;
-	char what[80];
+	char what[80], batch[128];
 	int nsizes = 3, st;
 
 	if (argc == 5 && !strcmp(argv[1], "floor"))
 		return floor_main(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "calls"))
+		return calls_main(argv[2], argv[3]);
 	if (getenv("SVMTOOL"))
 		svmtool = getenv("SVMTOOL");
 	if (!realpath("/proc/self/exe", self))
@@ -390,8 +444,9 @@ int main(int argc, char **argv)
 		make_ns("n10", 1, 10, 16384);
 		make_ns("n10small", 2, 10, 256);
 		make_ns("n10big", 3, 10, SVMT_MAX_CAPACITY);
+		make_ns("batch", 4, 0, 1024);
 		for (int s = 0; s < nsizes; s++)
-			make_ns(roots[s], 4 + s, sizes[s], 16384);
+			make_ns(roots[s], 5 + s, sizes[s], 16384);
 		_exit(0);
 	}
 	if (wait(&st) < 0 || st)
@@ -423,8 +478,17 @@ int main(int argc, char **argv)
 	plain(&b, "/bin/true", NULL);
 	bench_pair("B10", "list, empty namespace / /bin/true", run_n, &a,
 		   run_n, &b, bench_iters(20), 1, "<= 1.2x", false);
-	bench_not_yet("B10", "1,000-line batch / 1,000 library calls",
-		      "not yet (the shell issue)");
+	snprintf(batch, sizeof(batch), "%s/batch.txt", bench_dir);
+	write_batch(batch);
+	svm(&a, "batch", "-b", batch, NULL, NULL);
+	memset(&b, 0, sizeof(b));
+	b.argv[0] = self;
+	b.argv[1] = "calls";
+	b.argv[2] = bench_dir;
+	b.argv[3] = "batch";
+	bench_pair("B10", "1,000-line batch / 1,000 library calls", run_n, &a,
+		   run_n, &b, 1, 1, "<= 2x", false);
+	printf("     (B10 batch: 500 create lines, then 500 unmap lines)\n");
 	bench_not_yet("B8", "heap alloc+free / glibc malloc+free",
 		      "not yet (the heap issue)");
 
