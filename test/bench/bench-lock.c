@@ -91,7 +91,7 @@ static struct hand *new_hand(void)
 static svmt_region *attach(svmt_ns **ns, const char *name)
 {
 	struct svmt_ns_opts o;
-	svmt_region *r;
+	svmt_region *r = NULL;
 	int rc;
 
 	bench_ns_opts(&o, "lock", 0, 0, 0);
@@ -265,7 +265,7 @@ int main(void)
 	struct killed lk = { .lib = true }, rk = { .lib = false };
 	struct hand *raw;
 	svmt_ns *ns;
-	svmt_region *r;
+	svmt_region *r = NULL;
 	int rc;
 
 	bench_init("bench-lock");

@@ -53,7 +53,7 @@ static inline long bench_iters(long n)
 	return v > 0 ? v : 1;
 }
 
-static inline void bench_die(const char *what, int rc)
+static inline _Noreturn void bench_die(const char *what, int rc)
 {
 	fprintf(stderr, "bench: %s: %s (%s)\n", what,
 		rc < 0 ? svmt_strerror(rc) : strerror(rc), svmt_errdetail());
