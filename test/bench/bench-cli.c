@@ -77,12 +77,20 @@ static void put_size(uint64_t size)
 }
 
 /* The futex word of a robust mutex: the owner's tid, 0 when free. */
-static uint32_t lock_owner(const struct svmt_shlock *l)
+static uint32_t futex_owner(const struct svmt_shlock *l)
 {
 	uint32_t w;
 
 	memcpy(&w, l->u.bytes, sizeof(w));
 	return w & 0x3fffffffu;
+}
+
+/* list shows the user's lock, or the bookkeeping lock when that is free. */
+static uint32_t lock_owner(const struct svmt_rhdr *h)
+{
+	uint32_t o = futex_owner(&h->lock);
+
+	return o ? o : futex_owner(&h->meta);
 }
 
 static void floor_verbose(const struct fent *e)
@@ -100,7 +108,7 @@ static void floor_verbose(const struct fent *e)
 	       h->base + h->data_off, h->data_size);
 	printf("  %u client%s, pids:\n", h->nclients,
 	       h->nclients == 1 ? "" : "s");
-	printf("  lock: %s\n", lock_owner(&h->meta) ? "held" : "free");
+	printf("  lock: %s\n", lock_owner(h) ? "held" : "free");
 	printf("  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
 	       " (%" PRIu64 "k)\n", h->base, h->base + h->size - 1,
 	       h->size >> 10);
@@ -124,7 +132,7 @@ static void floor_json(const struct fent *e, bool pids, bool first,
 	       "         \"perms\": \"%s\",\n"
 	       "         \"owner\": \"%s\"%s\n",
 	       first ? "      " : "", e->name, h->base, h->size, h->nclients,
-	       lock_owner(&h->meta) ? "held" : "free", p,
+	       lock_owner(h) ? "held" : "free", p,
 	       owner_name(e->st.st_uid), pids ? "," : "");
 	if (pids)
 		printf("         \"pids\": []\n");
