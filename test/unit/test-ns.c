@@ -65,9 +65,9 @@ static void test_ns_create_reports_info(void **state)
 {
 	struct tl *t = *state;
 	struct svmt_ns_info in;
-	time_t before = time(NULL);
+	time_t before = tl_realtime_s();
 	svmt_ns *ns = tl_ns_create(t);
-	time_t after = time(NULL);
+	time_t after = tl_realtime_s();
 	off_t fsize = tl_file_size(t, tl_obj(t, NULL));
 
 	assert_true(fsize > 0);

@@ -62,13 +62,13 @@ static void test_region_info_fields(void **state)
 	svmt_region_list *all = NULL;
 	const struct svmt_region_info *ri;
 	size_t n = 0;
-	time_t before = time(NULL), after;
+	time_t before = tl_realtime_s(), after;
 	uint64_t base, size;
 
 	tl_ropts(&o, 1 << 16, PERSIST);
 	o.user_ctx = 0x1234abcd5678ULL;
 	assert_ok(svmt_region_open(ns, "info", &o, &r));
-	after = time(NULL);
+	after = tl_realtime_s();
 	base = svmt_region_base(r);
 	size = svmt_region_size(r);
 	ri = list_one(t, "info", &all, &n);

@@ -127,6 +127,16 @@ static int tl_soft_failures;
 			fail_msg("%d case(s) failed", n_);                   \
 	} while (0)
 
+/* Seconds of CLOCK_REALTIME, the clock the library stamps ctime with.
+ * Not time(): glibc reads the coarse clock there, which may still show the
+ * last second when CLOCK_REALTIME has passed the next. */
+static inline time_t tl_realtime_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
 static inline int64_t tl_now_ms(void)
 {
 	struct timespec ts;
