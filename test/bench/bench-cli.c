@@ -497,8 +497,6 @@ int main(int argc, char **argv)
 	bench_pair("B10", "1,000-line batch / 1,000 library calls", run_n, &a,
 		   run_n, &b, 1, 1, "<= 2x", false);
 	printf("     (B10 batch: 500 create lines, then 500 unmap lines)\n");
-	bench_not_yet("B8", "heap alloc+free / glibc malloc+free",
-		      "not yet (the heap issue)");
 
 	bench_header("growth with the namespace (bench-cli, whole processes)");
 	svm(&cr10.mk, "n10", "create", "g", "-s", "4K");

@@ -180,7 +180,7 @@ int main(void)
 	/* internals: map the object and add the reused-pid records */
 	snprintf(objname, sizeof(objname), "%s/svmt:scan:" REGION, bench_dir);
 	fd = open(objname, O_RDWR | O_CLOEXEC);
-	t.maplen = svmt_rhdr_data_off(SVMT_MAX_CLIENTS);
+	t.maplen = svmt_rhdr_data_off(SVMT_MAX_CLIENTS, SVMT_PAGE);
 	t.h = fd < 0 ? MAP_FAILED : mmap(NULL, t.maplen, PROT_READ |
 					 PROT_WRITE, MAP_SHARED, fd, 0);
 	if (t.h == MAP_FAILED)

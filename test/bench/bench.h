@@ -170,14 +170,6 @@ static inline void bench_pair(const char *id, const char *what,
 	bench_print(id, what, a, b, target, throughput);
 }
 
-/* A row with nothing to measure yet. */
-static inline void bench_not_yet(const char *id, const char *what,
-				 const char *why)
-{
-	printf("%-4s %-40s %11s %11s %7s %13s  %s\n", id, what, "-", "-",
-	       "-", "-", why);
-}
-
 static void bench_cleanup(void)
 {
 	char cmd[128];
