@@ -1,12 +1,29 @@
 #!/usr/bin/env bats
 # Exit statuses of every command, through the one mapping of library errors
 # (cli_exit_code): 3 not found, 4 permission denied, 5 busy; each also as
-# the one line of a batch (svmtool shell --batch -), whose status is its
-# first failing line's.
+# the one line of a batch file (svmtool shell --batch FILE), whose status is
+# its first failing line's.
 
 load helper
 
-COMMANDS=(create map list scan unmap recover)
+# The batch file: outside the shm directory, readable by nobody too.
+setup() {
+	common_setup
+	BATCH=$(mktemp /tmp/svmt-batch.XXXXXX)
+	chmod 644 "$BATCH"
+}
+
+teardown() {
+	rm -f "$BATCH"
+	common_teardown
+}
+
+# Make $1 the one line of the batch file.
+batch_of() {
+	printf '%s\n' "$1" >"$BATCH"
+}
+
+COMMANDS=(create map list scan unmap recover read write)
 
 # The words that make command $1 act on region $2.
 args_for() {
@@ -17,10 +34,10 @@ args_for() {
 }
 
 # Assert status $1 and a stderr containing $2, naming command $3; $4 is
-# "batch" when the line ran in a batch read from stdin.
+# "batch" when the line ran from the batch file.
 assert_status_said() {
 	local pfx=
-	[ "${4:-}" != batch ] || pfx="-:1: "
+	[ "${4:-}" != batch ] || pfx="$BATCH:1: "
 	[ "$status" -eq "$1" ] || fail "$3${4:+ ($4)}: status $status, not $1: $stderr"
 	[[ $stderr == "${pfx}svmtool: cannot "*"$2"* ]] ||
 		fail "$3${4:+ ($4)}: stderr does not say '$2': $stderr"
@@ -46,8 +63,8 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool --shm-dir "$none" $(args_for "$c" foo)
 		assert_status_said 3 "shm directory '$none' does not exist" "$c"
-		run --separate-stderr svmtool --shm-dir "$none" shell --batch - \
-			<<<"$(args_for "$c" foo)"
+		batch_of "$(args_for "$c" foo)"
+		run --separate-stderr svmtool --shm-dir "$none" shell --batch "$BATCH"
 		assert_status_said 3 "shm directory '$none' does not exist" "$c" batch
 	done
 }
@@ -55,10 +72,11 @@ run_denied() {
 @test "every command naming a region: a region that does not exist is 3" {
 	local c
 	svmtool create bar -s 4K
-	for c in map list scan unmap recover; do
+	for c in map list scan unmap recover read write; do
 		run --separate-stderr svmtool "$c" foo
 		assert_status_said 3 "$c 'foo': no such region" "$c"
-		run --separate-stderr svmtool shell --batch - <<<"$c foo"
+		batch_of "$c foo"
+		run --separate-stderr svmtool shell --batch "$BATCH"
 		assert_status_said 3 "$c 'foo': no such region" "$c" batch
 	done
 }
@@ -70,7 +88,8 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run_denied $(args_for "$c" foo)
 		assert_status_said 4 "shm directory '$SVMTOOL_SHM_DIR': permission denied" "$c"
-		run_denied shell --batch - <<<"$(args_for "$c" foo)"
+		batch_of "$(args_for "$c" foo)"
+		run_denied shell --batch "$BATCH"
 		assert_status_said 4 "shm directory '$SVMTOOL_SHM_DIR': permission denied" "$c" batch
 	done
 	assert_file_exists "$(object foo)"
@@ -85,7 +104,8 @@ run_denied() {
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool $(args_for "$c" bar)
 		assert_status_said 4 "object owned by an untrusted user" "$c"
-		run --separate-stderr svmtool shell --batch - <<<"$(args_for "$c" bar)"
+		batch_of "$(args_for "$c" bar)"
+		run --separate-stderr svmtool shell --batch "$BATCH"
 		assert_status_said 4 "object owned by an untrusted user" "$c" batch
 	done
 	assert_file_not_exists "$(object bar)"
@@ -96,15 +116,30 @@ run_denied() {
 	svmtool create foo -s 4K
 	freeze ns-lock
 	for c in "${COMMANDS[@]}"; do
-		[ "$c" != list ] || continue # list never waits for a lock
+		# list never waits for a lock; read and write only for the
+		# region's with --lock (below)
+		case $c in list | read | write) continue ;; esac
 		# shellcheck disable=SC2046
 		run --separate-stderr svmtool -T 0.2 $(args_for "$c" foo)
 		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c"
-		run --separate-stderr svmtool -T 0.2 shell --batch - \
-			<<<"$(args_for "$c" foo)"
+		batch_of "$(args_for "$c" foo)"
+		run --separate-stderr svmtool -T 0.2 shell --batch "$BATCH"
 		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c" batch
 	done
 	run --separate-stderr svmtool -T 0.2 list -n -o NAME
 	assert_success
 	assert_output "foo"
+}
+
+@test "read and write --lock: a live holder of the region's lock is 5" {
+	local c
+	svmtool create foo -s 4K
+	freeze region-lock foo
+	for c in read write; do
+		run --separate-stderr svmtool -T 0.2 "$c" foo --lock </dev/null
+		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c"
+		batch_of "$c foo --lock"
+		run --separate-stderr svmtool -T 0.2 shell --batch "$BATCH"
+		assert_status_said 5 "timed out: lock held by pid $FROZEN_PID" "$c" batch
+	done
 }
