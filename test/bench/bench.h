@@ -36,6 +36,7 @@ typedef double (*bench_fn)(void *arg, long n);
 
 static bool bench_quick;
 static char bench_dir[64];
+static pid_t bench_owner; /* the process that made bench_dir */
 
 static inline double bench_now_ns(void)
 {
@@ -174,8 +175,8 @@ static void bench_cleanup(void)
 {
 	char cmd[128];
 
-	if (!bench_dir[0])
-		return;
+	if (!bench_dir[0] || getpid() != bench_owner)
+		return; /* a child that exits (bench_die) leaves it alone */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", bench_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench: cannot remove %s\n", bench_dir);
@@ -193,6 +194,7 @@ static inline void bench_init(const char *name)
 		perror("bench: mkdtemp");
 		exit(1);
 	}
+	bench_owner = getpid();
 	atexit(bench_cleanup);
 }
 
