@@ -254,6 +254,10 @@ static int do_create(struct cli_ctx *ctx, struct create_args *a)
 			svmt_ns_remove(&a->nso);
 		return err;
 	}
+	if (err == SVMT_ENOHEAP) {
+		cli_warn("cannot create '%s': it exists without a heap", a->name);
+		return CLI_EXIT_FAIL;
+	}
 	if (err < 0)
 		return cli_fail(err, "create", a->name);
 	return print_created(ns, a->name);

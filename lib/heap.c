@@ -110,15 +110,24 @@ static uint64_t *list_of(const struct heap *c, uint64_t size)
 	return &c->h->large[log2u(size)];
 }
 
+static inline bool off_ok(const struct heap *c, uint64_t off);
+
 static void list_push(const struct heap *c, uint64_t off)
 {
 	uint64_t *head = list_of(c, bsize(B(c, off)));
 	struct links *l = L(c, off);
+	uint64_t first = *head;
 
+	if (first && !off_ok(c, first)) {
+		/* a damaged list is dropped, never followed; the blocks it
+		 * held wait for a rebuild (recover) */
+		c->h->damaged = 1;
+		first = 0;
+	}
 	l->prev = 0;
-	l->next = *head;
-	if (*head)
-		L(c, *head)->prev = off;
+	l->next = first;
+	if (first)
+		L(c, first)->prev = off;
 	*head = off;
 }
 
@@ -568,6 +577,7 @@ static void heap_free(const struct heap *c, uint64_t off)
 	}
 	if (b->prev && b->prev <= off - c->arena &&
 	    !(B(c, off - b->prev)->sz & ALLOC) &&
+	    bsize(B(c, off - b->prev)) == b->prev &&
 	    unlink_free(c, off - b->prev) != BAD) {
 		uint64_t p = off - b->prev;
 

@@ -532,6 +532,11 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 			       "recover", name);
 	if (!rc && o)
 		rc = size_check(ns, name, hdr.data_size, o->size);
+	/* asked to create a heap: an existing region must have one */
+	if (!rc && o && (o->flags & SVMT_REGION_CREATE) &&
+	    (o->flags & SVMT_REGION_HEAP) && !(hdr.flags & SVMT_RF_HEAP))
+		rc = svmt_fail(SVMT_ENOHEAP, "region '%s' exists without a heap",
+			       name);
 	if (!rc && !out) {
 		close(fd);
 		return 0;
@@ -757,6 +762,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 		rc = svmt_fail(-EEXIST, "region '%s' exists", nm);
 	} else {
 		rc = size_check(ns, nm, r->data_size, o->size);
+		if (!rc && (o->flags & SVMT_REGION_CREATE) &&
+		    (o->flags & SVMT_REGION_HEAP) && !r->has_heap)
+			rc = svmt_fail(SVMT_ENOHEAP, "region '%s' exists without "
+				       "a heap", nm);
 		if (!rc) { /* open here already: one more reference */
 			r->refs++;
 			*out = r;

@@ -451,3 +451,14 @@ see 'svmtool create --help'"
 	run svmtool list -n -o NAME
 	assert_output f
 }
+
+@test "create --heap --exist-ok refuses a region that has no heap" {
+	svmtool create p -s 64K
+	run --separate-stderr svmtool create p -s 64K --heap --exist-ok
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot create 'p': it exists without a heap"
+	svmtool create h -s 64K --heap
+	run --separate-stderr svmtool create h -s 64K --heap --exist-ok
+	assert_success
+}

@@ -25,6 +25,14 @@ static void seed(uint64_t s)
 	rng_state = s ? s : 1;
 }
 
+/* A seed for a test: SVMT_TEST_SEED when set (to replay a failure). */
+static uint64_t test_seed(uint64_t dflt)
+{
+	const char *e = getenv("SVMT_TEST_SEED");
+
+	return e && *e ? strtoull(e, NULL, 10) : dflt;
+}
+
 /* Sizes from 1 byte to 1 MiB, spread evenly over their logarithm. */
 static size_t rnd_size(void)
 {
@@ -175,7 +183,7 @@ static void test_heap_random_against_model(void **state)
 	static struct live live[512];
 	struct svmt_heap_stats st0, st;
 	size_t nlive = 0, nomem = 0;
-	uint64_t s = (uint64_t)time(NULL) ^ (uint64_t)getpid();
+	uint64_t s = test_seed((uint64_t)time(NULL) ^ (uint64_t)getpid());
 	unsigned tag = 0;
 	void *p, *q;
 
@@ -252,6 +260,7 @@ static void test_heap_errors_never_corrupt(void **state)
 	struct tl *t = *state;
 	svmt_ns *ns = NULL;
 	svmt_region *r = heap_region(t, &ns, "h", 1 << 20), *plain = NULL;
+	svmt_region *r2 = NULL;
 	struct svmt_region_opts o;
 	struct svmt_heap_stats st0, st;
 	void *p = NULL, *q = NULL, *v[64];
@@ -294,7 +303,12 @@ static void test_heap_errors_never_corrupt(void **state)
 	assert_ok(svmt_region_open(ns, "plain", &o, &plain));
 	assert_rc(svmt_heap_alloc(plain, 10, &p), SVMT_ENOHEAP);
 	assert_rc(svmt_heap_stats(plain, &st), SVMT_ENOHEAP);
+	/* asking to create a heap where a region without one exists */
+	tl_ropts(&o, 1 << 16, PERSIST | SVMT_REGION_HEAP);
+	assert_rc(svmt_region_open(ns, "plain", &o, &r2), SVMT_ENOHEAP);
+	assert_rc(svmt_region_open(ns, "plain", &o, NULL), SVMT_ENOHEAP);
 	assert_ok(svmt_region_close(plain));
+	assert_rc(svmt_region_open(ns, "plain", &o, &r2), SVMT_ENOHEAP);
 	assert_ok(svmt_region_close(r));
 }
 
@@ -318,6 +332,74 @@ static void test_heap_damaged_header_is_refused(void **state)
 	assert_int_equal(svmt_list_find(l, "h")->state, SVMT_STATE_READY);
 	svmt_list_free(l);
 	assert_ok(svmt_region_close(r));
+}
+
+/*
+ * Random bytes over the blocks, or over the header's lists: listing,
+ * checking, recovering and using the heap give errors, never a crash, and
+ * what recover cannot walk is never handed out.
+ */
+static void test_heap_hostile_bytes_never_crash(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = NULL;
+	svmt_region *r = heap_region(t, &ns, "h", 256 << 10);
+	struct svmt_region_opts o;
+	struct svmt_heap_hdr *h = svmt_region_data(r);
+	uint64_t s = test_seed((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16));
+	char *base = svmt_region_data(r);
+	size_t size = svmt_region_data_size(r);
+	void *v[32];
+
+	print_message("# seed %llu\n", (unsigned long long)s);
+	seed(s);
+	assert_ok(svmt_region_close(r));
+	svmt_region_opts_init(&o);
+	for (int round = 0; round < 60; round++) {
+		svmt_region_list *l = NULL;
+		int n = 0, rc;
+
+		assert_ok(svmt_region_open(ns, "h", &o, &r));
+		base = svmt_region_data(r);
+		h = (struct svmt_heap_hdr *)(void *)base;
+		for (int i = 0; i < 16; i++) /* some blocks to damage */
+			if (svmt_heap_alloc(r, 1 + rnd() % 5000, &v[i]))
+				break;
+		if (round % 3 == 0) { /* bytes in the arena */
+			for (int i = 0; i < 64; i++)
+				base[h->arena_off + rnd() % (size - h->arena_off)] =
+					(char)rnd();
+		} else if (round % 3 == 1) { /* list heads */
+			h->small[rnd() % SVMT_HEAP_NSMALL] = rnd() % (2 * size);
+			h->large[rnd() % SVMT_HEAP_NLARGE] = rnd() % (2 * size);
+		} else { /* sizes of blocks */
+			uint64_t off = h->arena_off;
+
+			for (int i = 0; i < 4 && off < size; i++)
+				off += ((struct blk_hdr { uint64_t sz, prev; } *)
+					(void *)(base + off))->sz & ~15ULL;
+			if (off < size - 16)
+				*(uint64_t *)(void *)(base + off) = rnd();
+		}
+		assert_ok(svmt_region_close(r));
+		tl_list_rdonly(t, &l);
+		assert_non_null(svmt_list_find(l, "h"));
+		svmt_list_free(l);
+		assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, NULL, NULL));
+		rc = svmt_recover(ns, NULL, 0, 0, NULL, NULL);
+		assert_true(rc == 0 || rc < 0);
+		assert_ok(svmt_region_open(ns, "h", &o, &r));
+		while (n < 32 && svmt_heap_alloc(r, 1 + rnd() % 3000, &v[n]) == 0)
+			n++;
+		while (n)
+			svmt_heap_free(r, v[--n]);
+		assert_ok(svmt_region_close(r));
+		/* start again from a good heap */
+		assert_ok(svmt_region_remove(ns, "h", 0));
+		tl_ropts(&o, 256 << 10, PERSIST | SVMT_REGION_HEAP);
+		assert_ok(svmt_region_open(ns, "h", &o, NULL));
+		svmt_region_opts_init(&o);
+	}
 }
 
 /* The root slot: set by one process, found by another. */
@@ -510,7 +592,7 @@ static void test_heap_survives_kill9_inside_operations(void **state)
 	struct svmt_region_opts o;
 	struct svmt_heap_stats st;
 	struct dlog *d;
-	uint64_t s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+	uint64_t s = test_seed((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20));
 	int dead_inside = 0;
 
 	print_message("# seed %llu\n", (unsigned long long)s);
@@ -734,6 +816,7 @@ int main(void)
 		TL_TEST(test_heap_random_against_model),
 		TL_TEST(test_heap_errors_never_corrupt),
 		TL_TEST(test_heap_damaged_header_is_refused),
+		TL_TEST(test_heap_hostile_bytes_never_crash),
 		TL_TEST(test_root_slot_is_shared),
 		TL_TEST(test_heap_two_processes_allocate_at_once),
 		TL_TEST(test_heap_survives_kill9_inside_operations),
