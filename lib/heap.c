@@ -222,10 +222,8 @@ struct memo {
 	unsigned n;
 };
 
-static bool owner_dead(const struct heap *c, uint64_t off, struct memo *m)
+static bool owner_gone(const struct owner *o, struct memo *m)
 {
-	const struct owner *o = (const struct owner *)(const void *)
-				(c->base + off + HDR);
 	struct svmt_ident id = { .pid = o->pid, .start = o->start };
 	unsigned i;
 
@@ -236,6 +234,12 @@ static bool owner_dead(const struct heap *c, uint64_t off, struct memo *m)
 	m->who[i] = *o;
 	m->alive[i] = o->pid > 0 && svmt_ident_alive(&id);
 	return !m->alive[i];
+}
+
+static bool owner_dead(const struct heap *c, uint64_t off, struct memo *m)
+{
+	return owner_gone((const struct owner *)(const void *)
+			  (c->base + off + HDR), m);
 }
 
 /*
@@ -1041,4 +1045,59 @@ int svmt_heap_view_fd(int fd, uint64_t data_off, uint64_t data_size,
 			best = (uint64_t)k * 16;
 	v->largest_free = best;
 	return 0;
+}
+
+int svmt_heap_scan_fd(int fd, uint64_t data_off, uint64_t data_size,
+		      uint64_t *dead_cached)
+{
+	enum { CHUNK = 1 << 16 };
+	struct svmt_heap_hdr h;
+	struct memo memo = { 0 };
+	uint64_t off, at = 0, have = 0;
+	char *buf;
+	int rc = 0;
+
+	*dead_cached = 0;
+	if (pread(fd, &h, sizeof(h), (off_t)data_off) != (ssize_t)sizeof(h))
+		return svmt_fail(SVMT_ECORRUPT, "heap header truncated");
+	rc = svmt_heap_validate(&h, data_size);
+	if (rc)
+		return rc;
+	buf = malloc(CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	for (off = h.arena_off; off < data_size;) {
+		struct blk b;
+		uint64_t sz;
+
+		/* a header and what follows it (an owner): 32 bytes at hand */
+		if (off < at || off - at + MIN_BLOCK > have) {
+			size_t want = data_size - off < CHUNK ? data_size - off
+							       : CHUNK;
+			ssize_t n = pread(fd, buf, want, (off_t)(data_off + off));
+
+			if (n < (ssize_t)MIN_BLOCK) {
+				rc = svmt_fail(SVMT_ECORRUPT, "heap truncated");
+				break;
+			}
+			at = off;
+			have = (uint64_t)n;
+		}
+		memcpy(&b, buf + (off - at), sizeof(b));
+		sz = bsize(&b);
+		if (sz < MIN_BLOCK || sz > data_size - off || !flags_ok(b.sz)) {
+			rc = svmt_fail(SVMT_ECORRUPT, "heap block at 0x%" PRIx64
+				       " has a bad size", off);
+			break;
+		}
+		if (b.sz & CACHED) {
+			struct owner o;
+
+			memcpy(&o, buf + (off - at) + HDR, sizeof(o));
+			*dead_cached += owner_gone(&o, &memo);
+		}
+		off += sz;
+	}
+	free(buf);
+	return rc;
 }

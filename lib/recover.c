@@ -599,18 +599,26 @@ static void recover_heap(struct svmt_ns *ns, const char *name,
 
 	if (fd < 0)
 		return;
-	if (dry) {
+	if (dry) { /* what the real run would find, from pread */
 		struct svmt_heap_view v;
+		uint64_t dead = 0;
 
 		rc = svmt_heap_view_fd(fd, hdr->data_off, hdr->data_size, &v);
+		if (!rc && v.lock_owner && !v.lock_owner_alive)
+			emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, v.lock_owner, 0,
+			     0, 0, "heap lock held by dead pid %d",
+			     (int)v.lock_owner);
+		if (!rc)
+			rc = svmt_heap_scan_fd(fd, hdr->data_off,
+					       hdr->data_size, &dead);
 		close(fd);
 		if (rc)
 			emit(em, SVMT_EV_HEAP, name, 0, 0, 0, rc, "heap: %s",
 			     svmt_errdetail());
-		else if (v.lock_owner && !v.lock_owner_alive)
-			emit(em, SVMT_EV_DEAD_LOCK_OWNER, name, v.lock_owner, 0,
-			     0, 0, "heap lock held by dead pid %d",
-			     (int)v.lock_owner);
+		else if (dead && (!v.lock_owner || v.lock_owner_alive))
+			emit(em, SVMT_EV_HEAP, name, 0, 0, 0, 0, "heap: %" PRIu64
+			     " block%s cached by dead processes", dead,
+			     dead == 1 ? "" : "s");
 		return;
 	}
 	p = mmap(NULL, hdr->data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

@@ -535,6 +535,13 @@ struct svmt_heap_view {
 	pid_t lock_owner;        /* 0: free */
 	int lock_owner_alive;
 };
+/*
+ * Walk the blocks of a heap read with pread from @fd at @data_off, as a
+ * dry run does: 0 when they tile the arena (*dead_cached: how many are
+ * cached by processes that died), or SVMT_ECORRUPT with the details.
+ */
+int svmt_heap_scan_fd(int fd, uint64_t data_off, uint64_t data_size,
+		      uint64_t *dead_cached);
 /* Fill @v from a heap read with pread from @fd at @data_off. */
 int svmt_heap_view_fd(int fd, uint64_t data_off, uint64_t data_size,
 		      struct svmt_heap_view *v);

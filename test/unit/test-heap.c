@@ -726,6 +726,15 @@ static void test_heap_cache_of_dead_process_is_returned(void **state)
 	/* the ten it freed, and what its refills took ahead */
 	assert_true(st.objects >= 10 && st.objects <= 32);
 	tl_kill(t, kid);
+	/* a dry run finds them, reading only */
+	assert_ok(svmt_recover(ns, NULL, 0, SVMT_DRY_RUN, tl_ev_collect, &log));
+	ev = tl_ev_find(&log, SVMT_EV_HEAP, "h");
+	assert_non_null(ev);
+	assert_int_equal(ev->fixed, 0);
+	snprintf(want, sizeof want, "heap: %llu blocks cached by dead processes",
+		 (unsigned long long)st.objects);
+	assert_string_equal(ev->detail, want);
+	memset(&log, 0, sizeof log);
 	assert_ok(svmt_recover(ns, NULL, 0, 0, tl_ev_collect, &log));
 	ev = tl_ev_find(&log, SVMT_EV_HEAP, "h");
 	assert_non_null(ev);
