@@ -133,7 +133,9 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 		fprintf(f, "  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
 			" (%" PRIu64 "k)\n", ri->base, ri->base + ri->size - 1,
 			ri->size >> 10);
-	if (verbose && ri->flags & SVMT_RF_HEAP)
+	if (verbose && ri->flags & SVMT_RF_HEAP && !ri->heap_total)
+		fputs("  heap: unreadable\n", f); /* a damaged header */
+	else if (verbose && ri->flags & SVMT_RF_HEAP)
 		fprintf(f, "  heap: total %" PRIu64 ", used %" PRIu64 ", free %"
 			PRIu64 ", largest free %" PRIu64 ", %" PRIu64 " object%s\n",
 			ri->heap_total, ri->heap_used, ri->heap_free,

@@ -345,3 +345,21 @@ taker"
 	assert_success
 	assert_output "stray: removed object not in the directory (its addresses are taken)"
 }
+
+@test "a heap full of noise: listed, reported by recover, never a crash" {
+	svmtool create h -s 64K --heap >/dev/null
+	# the data area (the heap) starts at the object's second page
+	dd if=/dev/urandom of="$(object h)" bs=4096 seek=1 count=16 \
+		conv=notrunc status=none
+	run --separate-stderr svmtool list -v h
+	assert_success
+	assert_line "  heap: unreadable"
+	run --separate-stderr svmtool recover --dry-run
+	assert_equal "$status" 6
+	assert_output "h: heap: heap header: bad magic"
+	run --separate-stderr svmtool recover
+	assert_equal "$status" 1
+	assert_output "h: heap left alone: heap header: bad magic"
+	run --separate-stderr svmtool map h
+	assert_success
+}

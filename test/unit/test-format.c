@@ -157,6 +157,38 @@ static void test_format_lock_held_names_the_holder(void **state)
 	free(s);
 }
 
+/* A heap region: data_heap and the heap line, in the words of design §5. */
+static void test_format_heap_lines(void **state)
+{
+	struct svmt_region_info ri;
+	(void)state;
+	example(&ri);
+	ri.flags = SVMT_RF_HEAP;
+	ri.data_heap = ri.data_base;
+	ri.heap_total = 16908288;
+	ri.heap_used = 4096;
+	ri.heap_free = 16904192;
+	ri.heap_largest_free = 16904192;
+	ri.heap_objects = 3;
+	check_format(&ri, SVMT_FORMAT_VERBOSE,
+		     "vpe-api: base va 0x0000000130026000 size 0x1021000 (16 mb)\n"
+		     "  user_ctx 0x0, generation 1\n"
+		     "  flags: 0x2 HEAP\n"
+		     "  data_base 0x0000000130027000 data_size 0x1020000 "
+		     "data_heap 0x0000000130027000\n"
+		     "  2 clients, pids: 4242 5151(dead)\n"
+		     "  lock: free\n"
+		     "  VM in use:\n"
+		     "    0x0000000130026000 - 0x0000000131046fff (16516k)\n"
+		     "  heap: total 16908288, used 4096, free 16904192, "
+		     "largest free 16904192, 3 objects\n");
+	ri.heap_total = 0; /* a heap whose header could not be read */
+	char *s = NULL;
+	assert_ok(svmt_format_region(&ri, SVMT_FORMAT_VERBOSE, &s));
+	assert_non_null(strstr(s, "\n  heap: unreadable\n"));
+	free(s);
+}
+
 /*
  * A caller built against an older, smaller struct: what lies past its
  * struct_size is absent (here the client list), never read; and a struct
@@ -261,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_format_small_size_in_kb),
 		cmocka_unit_test(test_format_lock_held_names_the_holder),
 		cmocka_unit_test(test_format_reads_only_struct_size_bytes),
+		cmocka_unit_test(test_format_heap_lines),
 		cmocka_unit_test(test_format_flags_zero_and_non_verbose_lines),
 		cmocka_unit_test(test_format_non_ready_states_do_not_crash),
 		TL_TEST(test_format_of_listed_region),
