@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static const char usage[] = "svmtool write NAME [--offset N] [--lock]";
+static const char usage[] =
+	"svmtool write NAME [--offset N] [--lock] [-f | --force]";
 static const char what[] =
 	"Copy stdin into the data area of region NAME at OFFSET (default 0), "
 	"without\nattaching to it.  Input that does not fit is refused and "
 	"nothing is written.\nWith --lock, hold the region's data lock while "
-	"writing.  Sizes are read as -s\nreads them.";
+	"writing.  A region with a heap is\nrefused (its bookkeeping is in the "
+	"data) unless --force is given.  Sizes are\nread as -s reads them.";
 
 /*
  * All of stdin, up to @room bytes: 0 with *@buf and *@len, 1 when there is
@@ -62,7 +64,7 @@ static int slurp(uint64_t room, char **buf, size_t *len)
 }
 
 static int do_write(struct cli_ctx *ctx, const char *name, uint64_t off,
-		    int lock)
+		    int lock, int force)
 {
 	struct svmt_region_info *ri;
 	uint64_t size;
@@ -84,6 +86,12 @@ static int do_write(struct cli_ctx *ctx, const char *name, uint64_t off,
 	if (err < 0)
 		return cli_fail(err, "write", name);
 	size = ri->data_size;
+	if ((ri->flags & SVMT_RF_HEAP) && !force) {
+		svmt_region_info_free(ri);
+		cli_warn("cannot write '%s': its data area is a heap, whose "
+			 "bookkeeping raw bytes would damage; use --force", name);
+		return CLI_EXIT_FAIL;
+	}
 	svmt_region_info_free(ri);
 	if (off > size) {
 		cli_warn("cannot write '%s': offset %llu is past its %llu bytes",
@@ -114,9 +122,11 @@ int cmd_write(struct cli_ctx *ctx, int argc, char **argv)
 					  "first byte of the data area to write");
 	struct arg_lit *lock = arg_lit0(NULL, "lock",
 					"hold the region's data lock");
+	struct arg_lit *force = arg_lit0("f", "force",
+					 "write into a heap region too");
 	struct arg_str *name = arg_str1(NULL, NULL, "NAME", "the region's name");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
-	void *table[] = { help, offset, lock, name, end };
+	void *table[] = { help, offset, lock, force, name, end };
 	const int n = (int)(sizeof(table) / sizeof(table[0]));
 	uint64_t off = 0;
 	int ret;
@@ -129,7 +139,8 @@ int cmd_write(struct cli_ctx *ctx, int argc, char **argv)
 	    cli_parse_offset("write", "offset", offset->sval[0], &off) < 0)
 		ret = CLI_EXIT_USAGE;
 	if (!ret)
-		ret = do_write(ctx, name->sval[0], off, lock->count > 0);
+		ret = do_write(ctx, name->sval[0], off, lock->count > 0,
+			       force->count > 0);
 out:
 	arg_freetable(table, (size_t)n);
 	return ret;

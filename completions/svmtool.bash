@@ -22,7 +22,7 @@ _svmtool_options()
 	scan | recover) echo '--dry-run -h --help' ;;
 	unmap) echo '-f --force -h --help' ;;
 	read) echo '--offset --length --lock -h --help' ;;
-	write) echo '--offset --lock -h --help' ;;
+	write) echo '--offset --lock -f --force -h --help' ;;
 	shell) echo '-b --batch -f --force -h --help' ;;
 	esac
 }

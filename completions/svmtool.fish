@@ -157,6 +157,7 @@ complete -c svmtool -n '__svmtool_using recover' -l dry-run -d 'Only check'
 complete -c svmtool -n '__svmtool_using read write' -l offset -x -d 'First byte of the data area'
 complete -c svmtool -n '__svmtool_using read' -l length -x -d 'Bytes to read'
 complete -c svmtool -n '__svmtool_using read write' -l lock -d "Hold the region's data lock"
+complete -c svmtool -n '__svmtool_using write' -s f -l force -d 'Write into a heap region too'
 
 # shell
 complete -c svmtool -n '__svmtool_using shell' -s b -l batch -r -F -d 'Run the lines of a file'

@@ -149,3 +149,15 @@ with open(sys.argv[1], "rb") as f:
 	assert_success
 	assert_output --regexp '\\0 +x +y +z'
 }
+
+@test "write refuses a heap region unless --force" {
+	svmtool create h -s 64K --heap >/dev/null
+	run --separate-stderr bash -c "printf 'junk' | timeout 20 '$SVMTOOL' write h"
+	assert_failure 1
+	assert_equal "$stderr" "svmtool: cannot write 'h': its data area is a heap, whose bookkeeping raw bytes would damage; use --force"
+	run svmtool list -n -r -o NAME,HEAP-USED h
+	refute_output --partial '?'
+	printf 'junk' | svmtool write h --offset 60000 --force
+	run svmtool read h --offset 60000 --length 4
+	assert_output junk
+}
