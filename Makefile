@@ -1,6 +1,6 @@
 # svmtool - one Makefile, no recursion.  `make V=1` shows full command lines;
 # `make B=build` builds out of tree; PREFIX and DESTDIR are honoured.
-# CC, CPPFLAGS, CFLAGS and LDFLAGS are the user's, as the GNU coding
+# CC, CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are the user's, as the GNU coding
 # standards say: the flags the build needs are added to them, never replaced
 # by them.  Warnings are errors only when asked: `make WERROR=1` (CI does).
 
@@ -112,7 +112,7 @@ $(B)/cmd/%.o: cmd/%.c Makefile | build-deps
 $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS) $(LDLIBS)
 
 # Unit tests link the static archive so they can reach internals.
 $(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile | test-deps
