@@ -169,6 +169,8 @@ check-unit check-cli check-pkg check-abi check-man: deps
 # change is recorded by refreshing it with this target and committing it with
 # the change; once released, a change that breaks it needs a new soname.
 abi-baseline: lib
+	$(Q)readelf -S $(LIB_SO) | grep -q '\.debug_info' || \
+		{ echo "abi-baseline: $(LIB_SO) has no debug information: build it with -g" >&2; exit 1; }
 	$(say) ABIDW lib/libsvmtool.abi
 	$(Q)abidw --no-corpus-path --no-comp-dir-path --out-file lib/libsvmtool.abi $(LIB_SO)
 

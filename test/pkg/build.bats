@@ -12,9 +12,12 @@ setup() {
 	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 }
 
-# dry VAR=value...: the commands make would run for a fresh build.
+# dry VAR=value...: the commands make would run for a fresh build, with
+# none of the variables of a make that runs these tests (make WERROR=1 check).
 dry() {
-	make -n --no-print-directory -C "$top" B="$BATS_TEST_TMPDIR/b" V=1 "$@" all tests
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u WERROR -u CFLAGS -u CPPFLAGS \
+		-u LDFLAGS -u LDLIBS \
+		make -n --no-print-directory -C "$top" B="$BATS_TEST_TMPDIR/b" V=1 "$@" all tests
 }
 
 @test "CPPFLAGS and CFLAGS reach every compile, after the build's own flags" {
