@@ -1,6 +1,6 @@
 # svmtool - one Makefile, no recursion.  `make V=1` shows full command lines;
 # `make B=build` builds out of tree; PREFIX and DESTDIR are honoured.
-# CC, CPPFLAGS, CFLAGS and LDFLAGS are the user's, as the GNU coding
+# CC, CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are the user's, as the GNU coding
 # standards say: the flags the build needs are added to them, never replaced
 # by them.  Warnings are errors only when asked: `make WERROR=1` (CI does).
 
@@ -112,7 +112,7 @@ $(B)/cmd/%.o: cmd/%.c Makefile | build-deps
 $(CMD_BIN): $(CMD_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB_A) $(CMD_LIBS) $(LDLIBS)
 
 # Unit tests link the static archive so they can reach internals.
 $(B)/test/unit/%: test/unit/%.c $(LIB_A) Makefile | test-deps
@@ -169,6 +169,8 @@ check-unit check-cli check-pkg check-abi check-man: deps
 # change is recorded by refreshing it with this target and committing it with
 # the change; once released, a change that breaks it needs a new soname.
 abi-baseline: lib
+	$(Q)readelf -S $(LIB_SO) | grep -q '\.debug_info' || \
+		{ echo "abi-baseline: $(LIB_SO) has no debug information: build it with -g" >&2; exit 1; }
 	$(say) ABIDW lib/libsvmtool.abi
 	$(Q)abidw --no-corpus-path --no-comp-dir-path --out-file lib/libsvmtool.abi $(LIB_SO)
 

@@ -58,7 +58,8 @@ stub() {
 
 @test "test-only build dependencies carry <!nocheck>" {
 	local p
-	for p in abigail-tools bats bats-assert bats-file bats-support fish libcmocka-dev man-db zsh; do
+	for p in abigail-tools bats bats-assert bats-file bats-support fish libcmocka-dev \
+		libdpkg-perl man-db zsh; do
 		grep -qE "^ +$p <!nocheck>,?$" "$top/debian/control" || fail "$p is not <!nocheck>"
 	done
 	for p in pkg-config libargtable2-dev libreadline-dev libsmartcols-dev; do

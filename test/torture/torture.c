@@ -583,7 +583,7 @@ static void heap_work(svmt_ns *ns)
 {
 	struct svmt_region_opts ro;
 	svmt_region *r;
-	void *a, *b, *c, *d, *e;
+	void *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 	int rc;
 
 	svmt_region_opts_init(&ro);
