@@ -231,8 +231,11 @@ int cli_parse(int argc, char **argv, void **table, int n,
 const char *cli_help_shown(void);
 
 /*
- * Parse a size: decimal or 0x hex, optional K M G T or KiB MiB GiB TiB
- * suffix (powers of 1024).  Rejects 0, signs, garbage and overflow.
+ * Parse a size, util-linux strtosize style: decimal (with a fraction,
+ * "1.5M") or 0x hex, then an optional unit, K M G T P E in either case
+ * alone or with "iB" (powers of 1024) or with "B" (powers of 1000), "B"
+ * for bytes, one blank allowed before it ("16 mb").  Rejects 0, signs,
+ * garbage, a fraction of a byte and overflow.
  * Returns 0, or -1 after reporting a usage error for option @opt of @cmd.
  */
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
