@@ -65,12 +65,8 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 			return CLI_EXIT_USAGE;
 	err = cli_ns_open(ctx, (dry_run ? CLI_NS_READ : CLI_NS_WRITE) |
 			  CLI_NS_OPTIONAL, verb, cli_root_name(ctx), &ns);
-	if (err == CLI_NS_MISSING) {
-		/* No namespace: nothing to check, and no region named. */
-		for (int i = 0; i < nnames; i++)
-			ret = cli_not_found(cmd, names[i]);
-		return ret;
-	}
+	if (err == CLI_NS_MISSING)
+		return cli_no_namespace(ctx, cmd);
 	if (err)
 		return err;
 	/* Check only the named regions that exist; report the others. */

@@ -56,12 +56,13 @@ static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
 	const struct svmt_region_info **sel = NULL;
 	svmt_ns *ns = NULL;
 	size_t nsel = 0;
-	int err, ret, printed;
+	int err, ret, printed, missing;
 
 	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "list namespace",
 			  cli_root_name(ctx), &ns);
 	if (err > 0)
 		return err;
+	missing = err == CLI_NS_MISSING;
 	one = calloc((size_t)nnames + 1, sizeof(*one));
 	err = !one ? -ENOMEM
 		   : ns ? collect(ns, names, nnames, &all, one, &sel, &nsel) : 0;
@@ -74,8 +75,11 @@ static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
 	else
 		ret = cli_print_regions(sel, nsel, lo);
 	printed = ret;
+	/* An empty document may go out (-J), then the error. */
+	if (!printed && missing)
+		ret = cli_no_namespace(ctx, "list");
 	/* Then what was not found (after listing the found ones). */
-	for (int i = 0; i < nnames && !printed; i++)
+	for (int i = 0; i < nnames && !printed && !missing; i++)
 		if (!one[i])
 			ret = cli_not_found("list", names[i]);
 out:

@@ -65,10 +65,10 @@ static int do_unmap(struct cli_ctx *ctx, const char **names, int nnames,
 	err = cli_ns_open(ctx, CLI_NS_OPTIONAL, "unmap", names[0], &ns);
 	if (err > 0)
 		return err;
-	/* CLI_NS_MISSING: no namespace, no region either */
+	if (err == CLI_NS_MISSING)
+		return cli_no_namespace(ctx, "unmap");
 	for (int i = 0; i < nnames; i++) {
-		r = ns ? unmap_one(ns, names[i], force)
-		       : cli_not_found("unmap", names[i]);
+		r = unmap_one(ns, names[i], force);
 		if (ret == CLI_EXIT_OK)
 			ret = r;
 	}

@@ -147,6 +147,12 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 	return 0;
 }
 
+int cli_no_namespace(const struct cli_ctx *ctx, const char *verb)
+{
+	cli_warn("cannot %s: no such namespace '%s'", verb, cli_root_name(ctx));
+	return CLI_EXIT_NOTFOUND;
+}
+
 /* ------------------------------------------------------- global options */
 
 /*

@@ -124,6 +124,12 @@ enum cli_cmd_flags {
 int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 		const char *what, svmt_ns **out);
 
+/*
+ * "svmtool: cannot VERB: no such namespace 'ROOT'" for a command that got
+ * CLI_NS_MISSING; returns 3.
+ */
+int cli_no_namespace(const struct cli_ctx *ctx, const char *verb);
+
 /* Give the context a handle opened by the command (create makes one). */
 void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode);
 

@@ -16,20 +16,25 @@ two_regions_with_clients() {
 
 # ------------------------------------------------------------ no namespace
 
-@test "list without a namespace prints nothing and exits 0" {
+@test "list without a namespace says so and exits 3" {
 	for mode in "" -r -e -n -v -b "-o NAME"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr svmtool list $mode
-		assert_success
+		assert_equal "$status" 3
 		assert_equal "$output" ""
-		assert_equal "$stderr" ""
+		assert_stderr "svmtool: cannot list: no such namespace '$SVMTOOL_ROOT'"
 	done
+	# a mistyped -R next to an existing namespace
+	svmtool create foo -s 4K
+	run --separate-stderr svmtool -R "${SVMTOOL_ROOT}x" list
+	assert_equal "$status" 3
+	assert_stderr "svmtool: cannot list: no such namespace '${SVMTOOL_ROOT}x'"
 }
 
-@test "list -J without a namespace prints an empty regions array" {
+@test "list -J without a namespace prints an empty regions array, exits 3" {
 	run --separate-stderr svmtool list -J
-	assert_success
-	assert_equal "$stderr" ""
+	assert_equal "$status" 3
+	assert_stderr "svmtool: cannot list: no such namespace '$SVMTOOL_ROOT'"
 	assert_equal "$(echo "$output" | tr -d ' \n')" '{"regions":[]}'
 }
 
@@ -41,10 +46,10 @@ two_regions_with_clients() {
 }
 
 @test "list NAME without a namespace exits 3" {
-	run --separate-stderr svmtool list foo
+	run --separate-stderr svmtool list foo bar
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr "svmtool: cannot list 'foo': no such region"
+	assert_stderr "svmtool: cannot list: no such namespace '$SVMTOOL_ROOT'"
 }
 
 @test "list of an empty namespace prints nothing" {

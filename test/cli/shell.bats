@@ -95,6 +95,7 @@ $status" "$one"
 }
 
 @test "a failing line is reported as FILE:LINE and has the one-shot status" {
+	svmtool create keep -s 4K
 	run --separate-stderr batch "# a comment
 
 list nope"
@@ -124,6 +125,7 @@ create b -s 4K"
 }
 
 @test "--force goes on and exits with the first failing status" {
+	svmtool create keep -s 4K
 	run --separate-stderr batch "unmap nope
 create a -s 4K
 create 'bad name' -s 4K
