@@ -6,6 +6,7 @@
 #include <argtable2.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- events */
 
@@ -22,6 +23,18 @@ static void print_event(const struct cli_ctx *ctx,
 	else
 		printf("problem of kind %d%s\n", ev->kind,
 		       ev->fixed ? ", repaired" : "");
+}
+
+/* A dry run may look at another user's namespace: say whose it is. */
+static void print_owner(const struct cli_ctx *ctx, svmt_ns *ns)
+{
+	struct svmt_ns_info info;
+	char user[96];
+
+	if (svmt_ns_info(ns, &info) < 0 || info.uid == geteuid())
+		return;
+	printf("namespace %s: owned by %s\n", cli_root_name(ctx),
+	       cli_user_str(info.uid, user, sizeof(user)));
 }
 
 /* ------------------------------------------------------- scan and recover */
@@ -69,6 +82,8 @@ static int run_check(struct cli_ctx *ctx, const char *cmd,
 		return cli_no_namespace(ctx, cmd);
 	if (err)
 		return err;
+	if (dry_run)
+		print_owner(ctx, ns);
 	/* Check only the named regions that exist; report the others. */
 	if (nnames) {
 		err = svmt_list(ns, &ri);

@@ -5,9 +5,7 @@
 
 #include <argtable2.h>
 #include <errno.h>
-#include <grp.h>
 #include <stdbool.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,35 +32,6 @@ struct create_args {
 	struct svmt_ns_opts nso;
 	struct svmt_region_opts ro;
 };
-
-static int parse_id(const char *s, int group, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (group) {
-		struct group *gr = getgrnam(s);
-
-		if (gr) {
-			*out = gr->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd *pw = getpwnam(s);
-
-		if (pw) {
-			*out = pw->pw_uid;
-			return 0;
-		}
-	}
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v >= (unsigned)-1)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
 
 /* --file PATH: made absolute (the library wants it so); 0 or a status. */
 static int file_arg(struct create_args *a, const char *path, int heap)
@@ -113,13 +82,13 @@ static int get_args(struct create_args *a, struct arg_str *size,
 		a->ro.flags |= SVMT_REGION_EXACT_MODE;
 	}
 	if (owner->count) {
-		if (parse_id(owner->sval[0], 0, &id) < 0)
+		if (cli_parse_id(owner->sval[0], 0, &id) < 0)
 			return cli_usage("create", "unknown user '%s'",
 					 owner->sval[0]);
 		a->ro.owner = id;
 	}
 	if (group->count) {
-		if (parse_id(group->sval[0], 1, &id) < 0)
+		if (cli_parse_id(group->sval[0], 1, &id) < 0)
 			return cli_usage("create", "unknown group '%s'",
 					 group->sval[0]);
 		a->ro.group = a->nso.group = id;

@@ -5,6 +5,7 @@
 
 #include <argtable2.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 static const char usage[] = "svmtool unmap NAME... [-f | --force]";
@@ -42,9 +43,11 @@ static int report_busy(svmt_ns *ns, const char *name)
 	return CLI_EXIT_BUSY;
 }
 
-static int unmap_one(svmt_ns *ns, const char *name, int force)
+static int unmap_one(struct cli_ctx *ctx, svmt_ns *ns, const char *name,
+		     int force)
 {
 	int err = svmt_region_remove(ns, name, force ? SVMT_REMOVE_FORCE : 0);
+	char path[PATH_MAX];
 
 	if (err == -EBUSY && !force)
 		return report_busy(ns, name);
@@ -52,6 +55,12 @@ static int unmap_one(svmt_ns *ns, const char *name, int force)
 		err = cli_fail(err, "unmap", name);
 		cli_warn("use --force to remove '%s' anyway", name);
 		return err;
+	}
+	/* Deleting a file is the directory's to allow (sticky: the owner). */
+	if ((err == -EACCES || err == -EPERM) && !svmt_errdetail()[0]) {
+		cli_object_path(ctx, name, path, sizeof(path));
+		return cli_denied(err, "unmap", name, path,
+				  "no right to delete");
 	}
 	return err < 0 ? cli_fail(err, "unmap", name) : CLI_EXIT_OK;
 }
@@ -68,7 +77,7 @@ static int do_unmap(struct cli_ctx *ctx, const char **names, int nnames,
 	if (err == CLI_NS_MISSING)
 		return cli_no_namespace(ctx, "unmap");
 	for (int i = 0; i < nnames; i++) {
-		r = unmap_one(ns, names[i], force);
+		r = unmap_one(ctx, ns, names[i], force);
 		if (ret == CLI_EXIT_OK)
 			ret = r;
 	}

@@ -7,7 +7,9 @@
 #include <argtable2.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <math.h> /* isfinite, a macro: no -lm */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -275,6 +277,37 @@ int cli_parse_timeout(const char *s)
 		return -1;
 	/* Round to milliseconds, but never turn a wait into "no wait". */
 	return v > 0 && v < 0.001 ? 1 : (int)(v * 1000.0 + 0.5);
+}
+
+/* ---------------------------------------------------------------- users */
+
+int cli_parse_id(const char *s, int group, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (group) {
+		struct group *gr = getgrnam(s);
+
+		if (gr) {
+			*out = gr->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v >= (unsigned)-1)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- names */

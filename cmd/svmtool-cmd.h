@@ -54,6 +54,7 @@ struct cli_globals {
 	const char *root;    /* NULL: the library default */
 	const char *shm_dir; /* NULL: the library default */
 	int timeout_ms;      /* -T, default 10 s */
+	uid_t trusted_uid;   /* --trust, (uid_t)-1: nobody extra */
 	int root_from_env;   /* root came from SVMTOOL_ROOT */
 };
 
@@ -77,6 +78,7 @@ struct cli_ctx {
 	char ns_root[SVMT_NAME_MAX + 1];
 	char *ns_shm_dir;             /* NULL: the default */
 	int ns_timeout_ms;
+	uid_t ns_trusted_uid;
 	svmt_ns *ns_line;             /* opened for this line only */
 
 	struct cli_held *held;        /* regions the shell holds attached */
@@ -139,6 +141,10 @@ void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
 
 /* The root's name for messages. */
 const char *cli_root_name(const struct cli_ctx *ctx);
+
+/* The path of region @name's object (of the namespace's for NULL). */
+void cli_object_path(const struct cli_ctx *ctx, const char *name, char *buf,
+		     size_t len);
 
 /* ----------------------------------------------------- the command table */
 
@@ -207,6 +213,18 @@ int cli_fail(int err, const char *verb, const char *what);
 int cli_fail_detail(int err, const char *verb, const char *what,
 		    const char *detail);
 
+/*
+ * Permission denied on the object at @path: "cannot VERB 'WHAT':
+ * permission denied: MISSING 'PATH' (owner USER, mode rw-------)", where
+ * @missing says what access was lacking ("no read access to").  Without a
+ * look at @path, as cli_fail().  Returns 4.
+ */
+int cli_denied(int err, const char *verb, const char *what, const char *path,
+	       const char *missing);
+
+/* "alice (uid 1001)", or "uid 1001" for a user without a name. */
+const char *cli_user_str(uid_t uid, char *buf, size_t len);
+
 /* "svmtool: cannot VERB 'WHAT': no such region"; returns 3. */
 int cli_not_found(const char *verb, const char *what);
 
@@ -253,6 +271,12 @@ int cli_parse_offset(const char *cmd, const char *opt, const char *s,
 
 /* Seconds as a decimal number ("0.5") in ms, 0 = no wait; -1 if invalid. */
 int cli_parse_timeout(const char *s);
+
+/*
+ * A user (@group 0) or group name, or a numeric id, into *@out.  Returns 0,
+ * or -1 when it is neither (the caller reports it).
+ */
+int cli_parse_id(const char *s, int group, unsigned *out);
 
 /* Check a region name; reports a usage error (returns 2) or returns 0. */
 int cli_check_name(const char *cmd, const char *name);

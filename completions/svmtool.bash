@@ -15,7 +15,7 @@ _svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS
 _svmtool_options()
 {
 	case $1 in
-	'') echo '-R --root --shm-dir -T --timeout -b --batch -h --help -V --version' ;;
+	'') echo '-R --root --shm-dir -T --timeout --trust -b --batch -h --help -V --version' ;;
 	create) echo '-s --size --heap --file -m --mode --owner --group --exist-ok --base --span --capacity -h --help' ;;
 	map) echo '--hold -h --help' ;;
 	list) echo '-v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
@@ -31,7 +31,7 @@ _svmtool_options()
 _svmtool_takes_value()
 {
 	case $1:$2 in
-	:-R | :--root | :--shm-dir | :-T | :--timeout | :-b | :--batch) return 0 ;;
+	:-R | :--root | :--shm-dir | :-T | :--timeout | :--trust | :-b | :--batch) return 0 ;;
 	shell:-b | shell:--batch) return 0 ;;
 	read:--offset | read:--length | write:--offset) return 0 ;;
 	create:-s | create:--size | create:--file | create:-m | create:--mode | create:--owner | \
@@ -111,7 +111,7 @@ _svmtool()
 			-R?*) root=${w#-R} ;;
 			--shm-dir) ((i + 1 < cword)) && shmdir=${words[i + 1]}; ((i++)) ;;
 			--shm-dir=*) shmdir=${w#*=} ;;
-			-T | --timeout | -b | --batch) ((i++)) ;;
+			-T | --timeout | --trust | -b | --batch) ((i++)) ;;
 			-*) ;;
 			*) cmd=$w ;;
 			esac
@@ -140,6 +140,8 @@ _svmtool()
 		case $cmd:$opt in
 		:-R | :--root)
 			mapfile -t vals < <(compgen -W "$(_svmtool_roots "${shmdir:-${SVMTOOL_SHM_DIR:-/dev/shm}}")" -- "$val") ;;
+		:--trust)
+			mapfile -t vals < <(compgen -u -- "$val") ;;
 		:--shm-dir)
 			compopt -o filenames 2>/dev/null
 			mapfile -t vals < <(compgen -d -- "$val") ;;

@@ -28,7 +28,7 @@ function __svmtool_parse
             case '--shm-dir=*'
                 set -l d (string replace -- --shm-dir= '' $tokens[1])
                 set ns $ns --shm-dir (string replace -r -- '^~' $HOME $d)
-            case -T --timeout
+            case -T --timeout --trust
                 set -e tokens[1]
             case '-*'
             case '*'
@@ -104,6 +104,7 @@ set -l g '__svmtool_needs_command'
 complete -c svmtool -n $g -s R -l root -x -a '(__svmtool_roots)' -d 'Namespace to work in'
 complete -c svmtool -n $g -l shm-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Directory of the objects'
 complete -c svmtool -n $g -s T -l timeout -x -d 'Seconds to wait for locks'
+complete -c svmtool -n $g -l trust -x -a '(__fish_complete_users)' -d 'Trust objects owned by USER'
 complete -c svmtool -n $g -s b -l batch -r -F -d 'Run the commands of a file'
 complete -c svmtool -n $g -s h -l help -d 'Show the usage'
 complete -c svmtool -n $g -s V -l version -d 'Show the version'

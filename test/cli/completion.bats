@@ -62,11 +62,11 @@ comp() {
 
 @test "a dash before the command offers the global options" {
 	run comp svmtool -
-	assert_output "$(lines --batch --help --root --shm-dir --timeout --version -R -T -V -b -h)"
+	assert_output "$(lines --batch --help --root --shm-dir --timeout --trust --version -R -T -V -b -h)"
 }
 
 @test "global options with a value are skipped when finding the command" {
-	run comp svmtool -T 0.5 --root x --shm-dir /tmp sc
+	run comp svmtool -T 0.5 --root x --trust nobody --shm-dir /tmp sc
 	assert_output scan
 }
 

@@ -215,7 +215,7 @@ region_with_ghost() {
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody scan
 	assert_equal "$status" 4
-	assert_stderr "svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied"
+	assert_stderr "svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied: no read and write access to '$(object)' (owner root (uid 0), mode 0600)"
 }
 
 @test "scan by another user keeps a live client hidden by hidepid /proc" {

@@ -173,7 +173,14 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody unmap foo
 	assert_equal "$status" 4
-	assert_stderr "svmtool: cannot unmap 'foo': permission denied"
+	assert_stderr "svmtool: cannot unmap 'foo': permission denied: no read and write access to '$(object)' (owner root (uid 0), mode 0600)"
+	assert_file_exists "$(object foo)"
+	# the namespace writable, the file not the user's to delete
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	chmod 0666 "$(object)"
+	run --separate-stderr svmtool_nobody unmap foo
+	assert_equal "$status" 4
+	assert_stderr "svmtool: cannot unmap 'foo': operation not permitted: the object of 'foo' belongs to uid 0 in a sticky shm directory: only its owner or root can remove it"
 	assert_file_exists "$(object foo)"
 }
 
