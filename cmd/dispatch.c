@@ -96,6 +96,12 @@ static int cache_serves(const struct cli_ctx *ctx, unsigned mode)
 	       ctx->ns_trusted_uid == ctx->g.trusted_uid;
 }
 
+void cli_ns_forget(struct cli_ctx *ctx)
+{
+	ns_drop_line(ctx);
+	ns_drop_cache(ctx);
+}
+
 void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode)
 {
 	ns_drop_cache(ctx);

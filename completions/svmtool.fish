@@ -87,7 +87,11 @@ function __svmtool_columns
         set head +
     end
     set -l chosen (string trim -l -c + -- $head | string split -n ,)
-    for c in NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE
+    set -l cols NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE EXTENT DATA-BASE DATA-OFFSET PATH MAPPERS MAPPER-PIDS
+    if contains -- -N (commandline -opc); or contains -- --namespaces (commandline -opc)
+        set cols ROOT STATE BASE SPAN USED FREE LARGEST-FREE REGIONS CAPACITY CLIENTS GHOSTS LOCK OWNER GROUP PERMS CTIME PATH
+    end
+    for c in $cols
         contains -- $c $chosen; or echo $head$c
     end
 end
@@ -141,6 +145,7 @@ complete -c svmtool -n '__svmtool_using map' -l hold -d 'Stay attached until a s
 
 # list [NAME...]
 set -l l '__svmtool_using list'
+complete -c svmtool -n $l -s N -l namespaces -d 'List the namespaces instead'
 complete -c svmtool -n $l -s v -l verbose -d 'Print each region in detail'
 complete -c svmtool -n $l -s J -l json -d 'Print JSON'
 complete -c svmtool -n $l -s r -l raw -d 'Print a raw table'
@@ -152,6 +157,7 @@ complete -c svmtool -n $l -s b -l bytes -d 'Print sizes in bytes'
 # scan, unmap, recover
 complete -c svmtool -n '__svmtool_using scan' -l dry-run -d 'Only report dead clients'
 complete -c svmtool -n '__svmtool_using unmap' -s f -l force -d 'Remove even with live clients'
+complete -c svmtool -n '__svmtool_using unmap' -l namespace -d 'Remove the namespace -R names'
 complete -c svmtool -n '__svmtool_using recover' -l dry-run -d 'Only check'
 
 # read, write

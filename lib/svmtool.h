@@ -202,6 +202,11 @@ struct svmt_ns_info {
 	int64_t ctime;              /* creation time, seconds since the epoch */
 	int attached;               /* span reserved in this process */
 	uint32_t page_size;         /* page size the layout was made for */
+	/* The namespace's own lock, read without taking it: */
+	pid_t lock_owner;           /* 0: free; -1: died before recording */
+	int lock_owner_alive;
+	uint32_t lock_tag;
+	char lock_tag_name[16];     /* "" when free */
 };
 
 /**

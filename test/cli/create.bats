@@ -353,11 +353,24 @@ see 'svmtool create --help'"
 	assert_usage_error "address span (1G)"
 }
 
-@test "--base and --span are ignored for an existing namespace" {
-	svmtool create foo -s 4K
+@test "--base, --span and --capacity of an existing namespace must match" {
+	local base
+	svmtool create foo -s 4K --span 1G --capacity 8
+	base=$(printf '0x%x' "$(svmtool list -N -r -n -o BASE)")
 	run --separate-stderr svmtool create bar -s 4K --base 0x200000000000
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with base $base, not 0x200000000000 (--base shapes a new namespace only)"
+	run --separate-stderr svmtool create bar -s 4K --span 2G
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with span 1G, not 2G (--span shapes a new namespace only)"
+	run --separate-stderr svmtool create bar -s 4K --capacity 9
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with capacity 8, not 9 (--capacity shapes a new namespace only)"
+	assert_file_not_exists "$(object bar)"
+	# what matches is fine, in any spelling
+	run --separate-stderr svmtool create bar -s 4K --base "$base" --span 1024M --capacity 8
 	assert_success
-	refute_output --partial "0x0000200000"
 }
 
 @test "a base that is not page aligned is a usage error" {
