@@ -225,9 +225,11 @@ fuzz: cmd
 # (test/bench/bench.h).  They print ratios and judge nothing.
 bench: all $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
+	$(Q)SVMTOOL=$(B)/cmd/svmtool test/bench/bench-mappers.sh
 
 bench-quick: all $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
+	$(Q)SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool test/bench/bench-mappers.sh
 
 # Kill at every crash point, then a long seeded random run (make check runs
 # a short one).  TORTURE_SECONDS, TORTURE_SEED, TORTURE_WORKERS change it.

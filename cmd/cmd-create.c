@@ -5,9 +5,8 @@
 
 #include <argtable2.h>
 #include <errno.h>
-#include <grp.h>
+#include <inttypes.h>
 #include <stdbool.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,35 +33,6 @@ struct create_args {
 	struct svmt_ns_opts nso;
 	struct svmt_region_opts ro;
 };
-
-static int parse_id(const char *s, int group, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (group) {
-		struct group *gr = getgrnam(s);
-
-		if (gr) {
-			*out = gr->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd *pw = getpwnam(s);
-
-		if (pw) {
-			*out = pw->pw_uid;
-			return 0;
-		}
-	}
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v >= (unsigned)-1)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
 
 /* --file PATH: made absolute (the library wants it so); 0 or a status. */
 static int file_arg(struct create_args *a, const char *path, int heap)
@@ -113,13 +83,13 @@ static int get_args(struct create_args *a, struct arg_str *size,
 		a->ro.flags |= SVMT_REGION_EXACT_MODE;
 	}
 	if (owner->count) {
-		if (parse_id(owner->sval[0], 0, &id) < 0)
+		if (cli_parse_id(owner->sval[0], 0, &id) < 0)
 			return cli_usage("create", "unknown user '%s'",
 					 owner->sval[0]);
 		a->ro.owner = id;
 	}
 	if (group->count) {
-		if (parse_id(group->sval[0], 1, &id) < 0)
+		if (cli_parse_id(group->sval[0], 1, &id) < 0)
 			return cli_usage("create", "unknown group '%s'",
 					 group->sval[0]);
 		a->ro.group = a->nso.group = id;
@@ -226,6 +196,37 @@ static int create_ns(struct cli_ctx *ctx, struct create_args *a,
 	return 0;
 }
 
+/*
+ * --base, --span and --capacity shape a new namespace; given for one that
+ * exists, they must say what it is (never silently ignored).
+ */
+static int check_shape(const struct cli_ctx *ctx, const struct create_args *a,
+		       const struct svmt_ns_info *in)
+{
+	char want[32], have[32];
+	const char *opt = NULL;
+
+	if (a->nso.base && a->nso.base != in->base) {
+		opt = "--base";
+		snprintf(want, sizeof(want), "0x%" PRIx64, a->nso.base);
+		snprintf(have, sizeof(have), "0x%" PRIx64, in->base);
+	} else if (a->nso.span && a->nso.span != in->span) {
+		opt = "--span";
+		cli_size_str(a->nso.span, 0, want, sizeof(want));
+		cli_size_str(in->span, 0, have, sizeof(have));
+	} else if (a->nso.capacity && a->nso.capacity != in->capacity) {
+		opt = "--capacity";
+		snprintf(want, sizeof(want), "%" PRIu32, a->nso.capacity);
+		snprintf(have, sizeof(have), "%" PRIu32, in->capacity);
+	}
+	if (!opt)
+		return CLI_EXIT_OK;
+	cli_warn("cannot create '%s': namespace '%s' exists with %s %s, not "
+		 "%s (%s shapes a new namespace only)", a->name,
+		 cli_root_name(ctx), opt + 2, have, want, opt);
+	return CLI_EXIT_FAIL;
+}
+
 static int do_create(struct cli_ctx *ctx, struct create_args *a)
 {
 	struct svmt_ns_info info;
@@ -242,6 +243,9 @@ static int do_create(struct cli_ctx *ctx, struct create_args *a)
 	err = svmt_ns_info(ns, &info);
 	if (err < 0)
 		return cli_fail(err, "create", a->name);
+	err = check_shape(ctx, a, &info);
+	if (err)
+		return err;
 	if (a->ro.size >= info.span)
 		return span_error(a, info.span);
 	err = svmt_region_open(ns, a->name, &a->ro, NULL);

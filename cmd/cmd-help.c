@@ -6,9 +6,10 @@
 #include <string.h>
 
 const char cli_synopsis[] =
-	"usage: svmtool [-R ROOT] [--shm-dir DIR] [-T SECONDS] COMMAND "
-	"[OPTIONS] [--] [ARGS]\n"
-	"       svmtool [-R ROOT] [--shm-dir DIR] [-T SECONDS] -b FILE\n";
+	"usage: svmtool [-R ROOT] [--shm-dir DIR] [-T SECONDS] [--trust USER] "
+	"COMMAND\n"
+	"               [OPTIONS] [--] [ARGS]\n"
+	"       svmtool [GLOBAL-OPTIONS] -b FILE\n";
 
 void cli_print_help(const struct cli_ctx *ctx, FILE *fp)
 {
@@ -21,6 +22,8 @@ void cli_print_help(const struct cli_ctx *ctx, FILE *fp)
 	      SVMT_DEFAULT_SHM_DIR "; env SVMTOOL_SHM_DIR)\n"
 	      "  -T, --timeout=SECONDS how long to wait for locks, 0 = not at "
 	      "all (default 10)\n"
+	      "      --trust=USER      let changing commands act on objects "
+	      "USER owns\n"
 	      "  -b, --batch=FILE      run the commands of FILE, one per line "
 	      "(- for stdin)\n"
 	      "  -h, --help            show this help\n"

@@ -4,6 +4,8 @@
 #include "svmtool-cmd.h"
 
 #include <argtable2.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio_ext.h>
 #include <string.h>
@@ -74,6 +76,14 @@ static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 		goto out;
 	svmt_region_opts_init(&ro);
 	err = svmt_region_open(ns, name, &ro, &r);
+	if (err == -EACCES && !svmt_errdetail()[0]) {
+		char path[PATH_MAX];
+
+		cli_object_path(ctx, name, path, sizeof(path));
+		ret = cli_denied(err, "map", name, path,
+				 "no read and write access to");
+		goto out;
+	}
 	if (err < 0) {
 		ret = cli_fail(err, "map", name);
 		goto out;

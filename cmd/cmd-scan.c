@@ -17,6 +17,7 @@ int cmd_scan(struct cli_ctx *ctx, int argc, char **argv)
 		.name = "scan", .usage = usage, .what = what,
 		.names_help = "only these regions",
 		.flags = SVMT_SCAN_DESTROY_EMPTY, .fn = svmt_scan,
+		.mappers = 1,
 	};
 
 	return cli_check_command(ctx, argc, argv, &scan);

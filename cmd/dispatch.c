@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ void cli_ctx_init(struct cli_ctx *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->base.timeout_ms = 10000;
+	ctx->base.trusted_uid = (uid_t)-1;
 	/* The environment first; options override it, line by line. */
 	env = getenv("SVMTOOL_ROOT");
 	if (env && env[0]) {
@@ -58,6 +60,16 @@ const char *cli_root_name(const struct cli_ctx *ctx)
 	return ctx->g.root ? cli_bare_name(ctx->g.root) : SVMT_DEFAULT_ROOT;
 }
 
+void cli_object_path(const struct cli_ctx *ctx, const char *name, char *buf,
+		     size_t len)
+{
+	const char *dir = ctx->g.shm_dir ? ctx->g.shm_dir : SVMT_DEFAULT_SHM_DIR;
+
+	snprintf(buf, len, "%s/%s%s%s%s", dir, SVMT_FILE_PREFIX,
+		 cli_root_name(ctx), name ? ":" : "",
+		 name ? cli_bare_name(name) : "");
+}
+
 void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
 		 unsigned flags)
 {
@@ -65,6 +77,7 @@ void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
 	o->root = ctx->g.root;
 	o->shm_dir = ctx->g.shm_dir;
 	o->timeout_ms = ctx->g.timeout_ms;
+	o->trusted_uid = ctx->g.trusted_uid;
 	o->flags = flags;
 }
 
@@ -79,7 +92,14 @@ static int cache_serves(const struct cli_ctx *ctx, unsigned mode)
 	return ctx->ns && ctx->ns_mode >= mode &&
 	       !strcmp(ctx->ns_root, cli_root_name(ctx)) &&
 	       same_dir(ctx->ns_shm_dir, ctx->g.shm_dir) &&
-	       ctx->ns_timeout_ms == ctx->g.timeout_ms;
+	       ctx->ns_timeout_ms == ctx->g.timeout_ms &&
+	       ctx->ns_trusted_uid == ctx->g.trusted_uid;
+}
+
+void cli_ns_forget(struct cli_ctx *ctx)
+{
+	ns_drop_line(ctx);
+	ns_drop_cache(ctx);
 }
 
 void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode)
@@ -90,6 +110,7 @@ void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode)
 	snprintf(ctx->ns_root, sizeof(ctx->ns_root), "%s", cli_root_name(ctx));
 	ctx->ns_shm_dir = ctx->g.shm_dir ? strdup(ctx->g.shm_dir) : NULL;
 	ctx->ns_timeout_ms = ctx->g.timeout_ms;
+	ctx->ns_trusted_uid = ctx->g.trusted_uid;
 	if (ctx->g.shm_dir && !ctx->ns_shm_dir)
 		ctx->ns_timeout_ms = -2; /* out of memory: never matches */
 }
@@ -135,6 +156,15 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 	err = svmt_ns_open(&o, &ns);
 	if (err == SVMT_ENONS && (flags & CLI_NS_OPTIONAL))
 		return CLI_NS_MISSING;
+	if ((err == -EACCES || err == -EPERM) && !svmt_errdetail()[0]) {
+		char path[PATH_MAX];
+
+		cli_object_path(ctx, NULL, path, sizeof(path));
+		return cli_denied(err, verb, what, path,
+				  mode == CLI_NS_READ ? "no read access to"
+						      : "no read and write "
+							"access to");
+	}
 	if (err < 0)
 		return cli_fail(err, verb, what);
 	if (mode == CLI_NS_READ) {
@@ -147,6 +177,12 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 	return 0;
 }
 
+int cli_no_namespace(const struct cli_ctx *ctx, const char *verb)
+{
+	cli_warn("cannot %s: no such namespace '%s'", verb, cli_root_name(ctx));
+	return CLI_EXIT_NOTFOUND;
+}
+
 /* ------------------------------------------------------- global options */
 
 /*
@@ -156,17 +192,19 @@ int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 			 int *next)
 {
-	enum { OPT_SHM_DIR = 256 };
+	enum { OPT_SHM_DIR = 256, OPT_TRUST };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'R' },
 		{ "shm-dir", required_argument, NULL, OPT_SHM_DIR },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *word, *batch = NULL;
+	unsigned id;
 	int ch;
 
 	/*
@@ -198,6 +236,12 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv,
 				return cli_usage(NULL, "invalid timeout '%s': "
 						 "expected seconds, e.g. 0.5",
 						 optarg);
+			break;
+		case OPT_TRUST:
+			if (cli_parse_id(optarg, 0, &id) < 0)
+				return cli_usage(NULL, "invalid user '%s' for "
+						 "--trust", optarg);
+			ctx->g.trusted_uid = (uid_t)id;
 			break;
 		case 'b':
 			if (ctx->in_shell)

@@ -7,7 +7,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The batch file and line being run, for messages; NULL for none. */
 static const char *origin_file;
@@ -134,11 +137,39 @@ int cli_fail(int err, const char *verb, const char *what)
 	return cli_fail_detail(err, verb, what, svmt_errdetail());
 }
 
+/*
+ * "X is owned by uid 1001" -> "X is owned by alice (uid 1001), not
+ * trusted: --trust alice trusts it", into @buf.
+ */
+static const char *untrusted_detail(const char *detail, char *buf,
+				    size_t len)
+{
+	const char *p = strstr(detail, "owned by uid ");
+	struct passwd *pw;
+	unsigned uid;
+	char user[96];
+
+	if (!p || sscanf(p, "owned by uid %u", &uid) != 1)
+		return detail;
+	pw = getpwuid((uid_t)uid);
+	cli_user_str((uid_t)uid, user, sizeof(user));
+	if (pw)
+		snprintf(buf, len, "%.*sowned by %s, not trusted: --trust %s "
+			 "trusts it", (int)(p - detail), detail, user,
+			 pw->pw_name);
+	else
+		snprintf(buf, len, "%.*sowned by %s, not trusted: --trust %u "
+			 "trusts it", (int)(p - detail), detail, user, uid);
+	return buf;
+}
+
 int cli_fail_detail(int err, const char *verb, const char *what,
 		    const char *detail)
 {
-	char reason[128];
+	char reason[128], buf[512];
 
+	if (err == SVMT_EUNTRUSTED)
+		detail = untrusted_detail(detail, buf, sizeof(buf));
 	cli_strerror(err, reason, sizeof(reason));
 	/* A clash, or something missing, is best said by the details alone
 	 * ("shm directory '/x' does not exist" is not "no such region"). */
@@ -151,6 +182,32 @@ int cli_fail_detail(int err, const char *verb, const char *what,
 	else
 		cli_warn("cannot %s '%s': %s", verb, what, reason);
 	return cli_exit_code(err);
+}
+
+const char *cli_user_str(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s (uid %u)", pw->pw_name, (unsigned)uid);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+	return buf;
+}
+
+int cli_denied(int err, const char *verb, const char *what, const char *path,
+	       const char *missing)
+{
+	char detail[PATH_MAX + 256], user[96], mode[16];
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return cli_fail(err, verb, what);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
+	snprintf(detail, sizeof(detail), "%s '%s' (owner %s, mode %s)",
+		 missing, path, cli_user_str(st.st_uid, user, sizeof(user)),
+		 mode);
+	return cli_fail_detail(err, verb, what, detail);
 }
 
 int cli_not_found(const char *verb, const char *what)

@@ -5,37 +5,29 @@
 #include "svmtool-cmd.h"
 
 #include <ctype.h>
-#include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libsmartcols/libsmartcols.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 enum col_id {
 	COL_NAME, COL_BASE, COL_SIZE, COL_DATA, COL_CLIENTS, COL_GHOSTS,
 	COL_PIDS, COL_LOCK, COL_STATE, COL_FLAGS, COL_PERMS, COL_OWNER,
 	COL_GROUP, COL_CTIME, COL_GEN, COL_HEAP_SIZE, COL_HEAP_USED,
-	COL_HEAP_FREE, COL_FILE, NCOLS
+	COL_HEAP_FREE, COL_FILE, COL_EXTENT, COL_DATA_BASE, COL_DATA_OFFSET,
+	COL_PATH, COL_MAPPERS, COL_MAPPER_PIDS, NCOLS
 };
 
 /* Column names and JSON keys (lower case) are a stable interface. */
-static const struct {
-	const char *name;
-	double whint;
-	int flags;
-	int json;
-	const char *help;
-} cols[NCOLS] = {
+static const struct cli_col cols[NCOLS] = {
 	[COL_NAME] = { "NAME", 10, 0, SCOLS_JSON_STRING, "region name" },
-	[COL_BASE] = { "BASE", 12, SCOLS_FL_RIGHT, SCOLS_JSON_STRING,
-		       "first address of the region" },
+	[COL_BASE] = { "BASE", 12, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+		       "first address of the region (its header)" },
 	[COL_SIZE] = { "SIZE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		       "size of the region, header included" },
+		       "size of the data area, as asked for (in pages)" },
 	[COL_DATA] = { "DATA", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		       "size of the data area" },
+		       "the same as SIZE (JSON key data_size)" },
 	[COL_CLIENTS] = { "CLIENTS", 3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
 			  "registered clients" },
 	[COL_GHOSTS] = { "GHOSTS", 3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
@@ -63,9 +55,30 @@ static const struct {
 			    "heap bytes free" },
 	[COL_FILE] = { "FILE", 20, 0, SCOLS_JSON_STRING,
 		       "file holding the data area (create --file)" },
+	[COL_EXTENT] = { "EXTENT", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			 "size of the whole region, header included" },
+	[COL_DATA_BASE] = { "DATA-BASE", 12, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			    "first address of the data area" },
+	[COL_DATA_OFFSET] = { "DATA-OFFSET", 6, SCOLS_FL_RIGHT,
+			      SCOLS_JSON_NUMBER,
+			      "offset of the data area in the object" },
+	[COL_PATH] = { "PATH", 20, 0, SCOLS_JSON_STRING, "the region object" },
+	[COL_MAPPERS] = { "MAPPERS", 3, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			  "processes mapping the object, clients or not" },
+	[COL_MAPPER_PIDS] = { "MAPPER-PIDS", 10, 0, SCOLS_JSON_ARRAY_NUMBER,
+			      "their process ids" },
 };
 
-static const enum col_id default_cols[] = {
+/*
+ * JSON keys, a stable interface: the column name in lower case, '-' as
+ * '_', except where a column says more in JSON (CLIENTS is the list of
+ * client objects there).
+ */
+static const char *const json_keys[NCOLS] = {
+	[COL_DATA] = "data_size",
+};
+
+static const int default_cols[] = {
 	COL_NAME, COL_BASE, COL_SIZE, COL_CLIENTS, COL_GHOSTS, COL_LOCK,
 	COL_STATE, COL_PERMS, COL_OWNER,
 };
@@ -113,8 +126,28 @@ int cli_print_region_line(const struct svmt_region_info *ri)
 	return 0;
 }
 
+/* "  mapped by: 4242(svmtool) 5151(python3, not a client)" */
+static void print_mapped_by(FILE *fp, const struct svmt_region_info *ri,
+			    const struct cli_mappers *m, unsigned skipped)
+{
+	char comm[32];
+
+	fputs("  mapped by:", fp);
+	for (size_t i = 0; i < m->n; i++)
+		fprintf(fp, " %d(%s%s)", (int)m->pids[i],
+			cli_comm(m->pids[i], comm, sizeof(comm)),
+			cli_is_client(ri, m->pids[i]) ? "" : ", not a client");
+	if (!m->n)
+		fputs(" none", fp);
+	if (skipped)
+		fprintf(fp, " (%u process%s not readable)", skipped,
+			skipped == 1 ? "" : "es");
+	fputc('\n', fp);
+}
+
 int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
-		      size_t n)
+		      size_t n, const struct cli_mapobj *maps,
+		      unsigned skipped)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *s;
@@ -124,6 +157,8 @@ int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
 			return cli_fail(err, "format", ri[i]->name);
 		fprintf(fp, "%s%s", i ? "\n" : "", s);
 		free(s);
+		if (maps)
+			print_mapped_by(fp, ri[i], &maps[i].m, skipped);
 	}
 	return CLI_EXIT_OK;
 }
@@ -137,53 +172,8 @@ const char *cli_column_name(size_t i)
 
 void cli_print_columns_help(FILE *fp)
 {
-	fputs("\nColumns (-o NAME,... replaces the default, -o +NAME,... "
-	      "adds):\n", fp);
-	for (int i = 0; i < NCOLS; i++)
-		fprintf(fp, "  %-9s %s\n", cols[i].name, cols[i].help);
-	fputs("Default:", fp);
-	for (size_t i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
-		fprintf(fp, " %s", cols[default_cols[i]].name);
-	fputc('\n', fp);
-}
-
-/* Parse -o into @ids; returns the count, or -1 after a usage error. */
-static int parse_columns(const char *spec, enum col_id *ids, int max)
-{
-	int n = 0;
-	const char *p;
-
-	if (spec && spec[0] == '+')
-		spec++;
-	else if (spec)
-		goto list;
-	for (size_t i = 0; i < sizeof(default_cols) / sizeof(default_cols[0]); i++)
-		ids[n++] = default_cols[i];
-	if (!spec)
-		return n;
-list:
-	for (p = spec;; p++) {
-		size_t len = strcspn(p, ",");
-		int i;
-
-		for (i = 0; i < NCOLS; i++)
-			if (strlen(cols[i].name) == len &&
-			    !strncasecmp(cols[i].name, p, len))
-				break;
-		if (i == NCOLS) {
-			cli_usage("list", "unknown column '%.*s'", (int)len, p);
-			return -1;
-		}
-		if (n == max) {
-			cli_usage("list", "too many columns");
-			return -1;
-		}
-		ids[n++] = (enum col_id)i;
-		p += len;
-		if (!*p)
-			break;
-	}
-	return n;
+	cli_columns_help(fp, cols, NCOLS, default_cols,
+			 sizeof(default_cols) / sizeof(default_cols[0]));
 }
 
 static const char *state_name(int state)
@@ -199,34 +189,17 @@ static const char *state_name(int state)
 	}
 }
 
-static void perms_str(mode_t m, char *buf)
+/* An address: hexadecimal in tables, a number in JSON; 0 is none. */
+static void addr_cell(uint64_t a, const struct list_opts *lo, char *buf,
+		      size_t len)
 {
-	static const char rwx[] = "rwxrwxrwx";
-
-	for (int i = 0; i < 9; i++)
-		buf[i] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-	buf[9] = '\0';
+	if (a)
+		snprintf(buf, len, lo->json ? "%" PRIu64 : "0x%016" PRIx64, a);
 }
 
-static void time_str(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	size_t n;
-
-	buf[0] = '\0';
-	if (t <= 0 || !localtime_r(&tt, &tm))
-		return;
-	/* ISO 8601 with the offset as +HH:MM. */
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
-	if (n >= 5 && n + 2 <= len) {
-		memmove(buf + n - 1, buf + n - 2, 3);
-		buf[n - 2] = ':';
-	}
-}
-
-/* The text of one cell into @buf. */
-static void cell(const struct svmt_region_info *ri, enum col_id id,
+/* The text of one cell into @buf; @m: its mappers, or NULL. */
+static void cell(const struct svmt_region_info *ri,
+		 const struct cli_mappers *m, enum col_id id,
 		 const struct list_opts *lo, char *buf, size_t len)
 {
 	/* In JSON, sizes are numbers of bytes. */
@@ -234,8 +207,6 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 	/* Attributes of the object are unknown when it is missing. */
 	int noobj = ri->state == SVMT_STATE_MISSING || ri->uid == (uid_t)-1;
 	const char *sep = lo->json ? "\n" : ",";
-	struct passwd *pw;
-	struct group *gr;
 	size_t off = 0;
 
 	buf[0] = '\0';
@@ -244,16 +215,37 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		snprintf(buf, len, "%s", ri->name);
 		break;
 	case COL_BASE:
-		if (ri->base)
-			snprintf(buf, len, "0x%016" PRIx64, ri->base);
+		addr_cell(ri->base, lo, buf, len);
 		break;
-	case COL_SIZE:
+	case COL_DATA_BASE:
+		if (ri->data_size)
+			addr_cell(ri->data_base, lo, buf, len);
+		break;
+	case COL_DATA_OFFSET:
+		if (ri->data_size && ri->data_base >= ri->base)
+			cli_size_str(ri->data_base - ri->base, bytes, buf, len);
+		break;
+	case COL_EXTENT:
 		if (ri->size)
 			cli_size_str(ri->size, bytes, buf, len);
 		break;
+	case COL_SIZE:
 	case COL_DATA:
 		if (ri->data_size)
 			cli_size_str(ri->data_size, bytes, buf, len);
+		break;
+	case COL_PATH:
+		snprintf(buf, len, "%s%s", lo->obj_prefix ? lo->obj_prefix : "",
+			 ri->name);
+		break;
+	case COL_MAPPERS:
+		if (m)
+			snprintf(buf, len, "%zu", m->n);
+		break;
+	case COL_MAPPER_PIDS:
+		for (size_t i = 0; m && i < m->n && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%d",
+						i ? "," : "", (int)m->pids[i]);
 		break;
 	case COL_CLIENTS:
 		snprintf(buf, len, "%" PRIu32, ri->nclients);
@@ -268,18 +260,9 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 						(int)ri->clients[i]->pid);
 		break;
 	case COL_LOCK:
-		if (noobj || ri->state == SVMT_STATE_CORRUPT ||
-		    ri->state == SVMT_STATE_NEWER)
-			break;
-		if (!ri->lock->owner)
-			snprintf(buf, len, "free");
-		else if (ri->lock->owner < 0) /* no pid: "dead", "unrecoverable" */
-			snprintf(buf, len, "%s", ri->lock->tag_name);
-		else if (!ri->lock->owner_alive)
-			snprintf(buf, len, "%d(dead)", (int)ri->lock->owner);
-		else
-			snprintf(buf, len, "%d(%s)", (int)ri->lock->owner,
-				 ri->lock->tag_name);
+		if (!noobj && ri->state != SVMT_STATE_CORRUPT &&
+		    ri->state != SVMT_STATE_NEWER)
+			cli_lock_str(ri->lock, buf, len);
 		break;
 	case COL_STATE:
 		snprintf(buf, len, "%s", state_name(ri->state));
@@ -294,29 +277,19 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 		break;
 	case COL_PERMS:
 		if (!noobj && len > 9)
-			perms_str(ri->mode, buf);
+			cli_perms_str(ri->mode, buf);
 		break;
 	case COL_OWNER:
-		if (noobj)
-			break;
-		pw = getpwuid(ri->uid);
-		if (pw)
-			snprintf(buf, len, "%s", pw->pw_name);
-		else
-			snprintf(buf, len, "%u", (unsigned)ri->uid);
+		if (!noobj)
+			cli_owner_str(ri->uid, buf, len);
 		break;
 	case COL_GROUP:
-		if (noobj)
-			break;
-		gr = getgrgid(ri->gid);
-		if (gr)
-			snprintf(buf, len, "%s", gr->gr_name);
-		else
-			snprintf(buf, len, "%u", (unsigned)ri->gid);
+		if (!noobj)
+			cli_group_str(ri->gid, buf, len);
 		break;
 	case COL_CTIME:
 		if (!noobj)
-			time_str(ri->ctime, buf, len);
+			cli_time_str(ri->ctime, buf, len);
 		break;
 	case COL_GEN:
 		snprintf(buf, len, "%" PRIu64, ri->generation);
@@ -342,99 +315,158 @@ static void cell(const struct svmt_region_info *ri, enum col_id id,
 	}
 }
 
-/*
- * libsmartcols before 2.39 prints an empty JSON array as [null]: make it
- * [] (an empty array cell is the only place "[", "null", "]" follow each
- * other on three lines).
- */
-static void fix_empty_arrays(char *s)
-{
-	char *p = s, *q;
+/* ------------------------------------------------------------------ JSON */
 
-	while ((p = strchr(p, '['))) {
-		q = p + 1;
-		while (isspace((unsigned char)*q))
-			q++;
-		if (strncmp(q, "null", 4) != 0) {
-			p++;
-			continue;
-		}
-		q += 4;
-		while (isspace((unsigned char)*q))
-			q++;
-		if (*q != ']') {
-			p++;
-			continue;
-		}
-		memmove(p + 1, q, strlen(q) + 1);
-		p++;
+/* @s as a JSON string. */
+static void json_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
 	}
+	fputc('"', fp);
 }
 
-static int print_table(struct libscols_table *tb, int json)
+static void json_key(FILE *fp, enum col_id id)
 {
-	char *s = NULL;
+	char key[32];
+	size_t i;
 
-	if (!json)
-		return scols_print_table(tb);
-	if (scols_print_table_to_string(tb, &s) < 0 || !s)
-		return -1;
-	fix_empty_arrays(s);
-	fputs(s, stdout);
-	free(s);
-	return 0;
+	if (json_keys[id]) {
+		fprintf(fp, "\"%s\": ", json_keys[id]);
+		return;
+	}
+	for (i = 0; cols[id].name[i] && i + 1 < sizeof(key); i++)
+		key[i] = cols[id].name[i] == '-'
+				 ? '_'
+				 : (char)tolower((unsigned char)cols[id].name[i]);
+	key[i] = '\0';
+	fprintf(fp, "\"%s\": ", key);
+}
+
+static void json_clients(FILE *fp, const struct svmt_region_info *ri)
+{
+	fputc('[', fp);
+	for (uint32_t i = 0; i < ri->nclients; i++)
+		fprintf(fp, "%s\n            {\"pid\": %d, \"alive\": %s, "
+			"\"start_time\": %" PRIu64 "}", i ? "," : "",
+			(int)ri->clients[i]->pid,
+			ri->clients[i]->alive ? "true" : "false",
+			ri->clients[i]->start_time);
+	fputs(ri->nclients ? "\n         ]" : "]", fp);
+}
+
+static void json_pids(FILE *fp, const struct svmt_region_info *ri)
+{
+	fputc('[', fp);
+	for (uint32_t i = 0; i < ri->nclients; i++)
+		fprintf(fp, "%s%d", i ? ", " : "", (int)ri->clients[i]->pid);
+	fputc(']', fp);
+}
+
+static void json_mapper_pids(FILE *fp, const struct cli_mappers *m)
+{
+	if (!m) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('[', fp);
+	for (size_t i = 0; i < m->n; i++)
+		fprintf(fp, "%s%d", i ? ", " : "", (int)m->pids[i]);
+	fputc(']', fp);
+}
+
+/*
+ * -J: written here rather than by libsmartcols, whose cells cannot hold
+ * the client objects.  Numbers are numbers (addresses too: a user-space
+ * address is below 2^53, exact in every JSON reader), unknown values null.
+ */
+static void print_json(FILE *fp, const struct svmt_region_info *const *ri,
+		       size_t n,
+		       const int *ids, int ncols, const struct list_opts *lo)
+{
+	char buf[PATH_MAX + SVMT_NAME_MAX + 64];
+
+	fputs("{\n   \"regions\": [", fp);
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_mappers *m = lo->maps ? &lo->maps[i].m : NULL;
+
+		fprintf(fp, "%s\n      {", i ? "," : "");
+		for (int c = 0; c < ncols; c++) {
+			enum col_id id = (enum col_id)ids[c];
+
+			fprintf(fp, "%s\n         ", c ? "," : "");
+			json_key(fp, id);
+			if (id == COL_CLIENTS) {
+				json_clients(fp, ri[i]);
+				continue;
+			}
+			if (id == COL_PIDS) {
+				json_pids(fp, ri[i]);
+				continue;
+			}
+			if (id == COL_MAPPER_PIDS) {
+				json_mapper_pids(fp, m);
+				continue;
+			}
+			cell(ri[i], m, id, lo, buf, sizeof(buf));
+			if (!buf[0])
+				fputs("null", fp);
+			else if (cols[id].json == SCOLS_JSON_NUMBER)
+				fputs(buf, fp);
+			else
+				json_str(fp, buf);
+		}
+		fputs("\n      }", fp);
+	}
+	fputs(n ? "\n   ]\n}\n" : "]\n}\n", fp);
 }
 
 int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo)
 {
-	enum col_id ids[64];
+	int ids[64];
 	struct libscols_table *tb;
 	/* Room for every client's pid: the widest cell there is. */
 	char buf[SVMT_MAX_CLIENTS * 12 + 64];
 	int ncols, ret = CLI_EXIT_FAIL;
 
-	ncols = parse_columns(lo->columns, ids, 64);
+	ncols = cli_parse_columns(lo->columns, cols, NCOLS, default_cols,
+				  sizeof(default_cols) / sizeof(default_cols[0]),
+				  ids, 64);
 	if (ncols < 0)
 		return CLI_EXIT_USAGE;
-	tb = scols_new_table();
+	if (lo->json) {
+		/* Without -o, JSON holds every column. */
+		if (!lo->columns)
+			for (ncols = 0; ncols < NCOLS; ncols++)
+				ids[ncols] = ncols;
+		print_json(stdout, ri, n, ids, ncols, lo);
+		return CLI_EXIT_OK;
+	}
+	tb = cli_table_new("regions", cols, ids, ncols, lo);
 	if (!tb)
 		goto oom;
-	scols_table_set_name(tb, "regions");
-	scols_table_enable_json(tb, lo->json);
-	scols_table_enable_raw(tb, lo->raw);
-	scols_table_enable_export(tb, lo->export);
-	scols_table_enable_noheadings(tb, lo->noheadings);
-	for (int c = 0; c < ncols; c++) {
-		struct libscols_column *cl;
-
-		cl = scols_table_new_column(tb, cols[ids[c]].name,
-					    cols[ids[c]].whint,
-					    cols[ids[c]].flags);
-		if (!cl)
-			goto oom;
-		if (!lo->json)
-			continue;
-		scols_column_set_json_type(cl, cols[ids[c]].json);
-		if (cols[ids[c]].json == SCOLS_JSON_ARRAY_NUMBER) {
-			/* One array element per line of the cell. */
-			scols_column_set_flags(cl, SCOLS_FL_WRAP);
-			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
-						  scols_wrapnl_nextchunk, NULL);
-		}
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 
 		if (!ln)
 			goto oom;
 		for (int c = 0; c < ncols; c++) {
-			cell(ri[i], ids[c], lo, buf, sizeof(buf));
+			cell(ri[i], lo->maps ? &lo->maps[i].m : NULL,
+			     (enum col_id)ids[c], lo, buf, sizeof(buf));
 			if (scols_line_set_data(ln, (size_t)c, buf) < 0)
 				goto oom;
 		}
 	}
-	if (print_table(tb, lo->json) < 0)
+	if (cli_table_print(tb, lo->json) < 0)
 		goto oom;
 	ret = CLI_EXIT_OK;
 	goto out;

@@ -7,9 +7,12 @@
 #include <argtable2.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <math.h> /* isfinite, a macro: no -lm */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* "--size", "-s" or "NAME" for an argtable entry. */
 static void arg_label(const struct arg_hdr *h, char *buf, size_t len)
@@ -148,19 +151,46 @@ int cli_parse(int argc, char **argv, void **table, int n,
 
 /* ---------------------------------------------------------------- sizes */
 
+/*
+ * The unit after a number, util-linux strtosize style: a letter of KMGTPE in
+ * either case alone or with "iB" is a power of 1024, with "B" a power of
+ * 1000; "B" alone is bytes.  Returns the multiplier, 0 for no unit, or
+ * -1 when @s is not a unit.
+ */
+static int64_t size_unit(const char *s, uint64_t *mult)
+{
+	static const char letters[] = "KMGTPE";
+	const char *l;
+	uint64_t base;
+
+	*mult = 1;
+	if (!s[0])
+		return 0;
+	if (!strcasecmp(s, "B"))
+		return 1;
+	l = strchr(letters, toupper((unsigned char)s[0]));
+	if (!l)
+		return -1;
+	if (!s[1] || !strcasecmp(s + 1, "iB"))
+		base = 1024;
+	else if (!strcasecmp(s + 1, "B"))
+		base = 1000;
+	else
+		return -1;
+	for (long i = 0; i <= l - letters; i++)
+		*mult *= base;
+	return 1;
+}
+
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
 		   uint64_t *out)
 {
-	static const struct {
-		const char *sfx;
-		unsigned shift;
-	} sfx[] = {
-		{ "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
-		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
-	};
 	unsigned long long v;
+	unsigned __int128 total, frac = 0, scale = 1;
+	const char *p;
 	char *rest;
-	size_t i;
+	uint64_t mult;
+	int64_t unit;
 
 	/* strtoull accepts leading blanks and a minus sign: we do not. */
 	if (!isdigit((unsigned char)s[0]))
@@ -178,24 +208,42 @@ int cli_parse_size(const char *cmd, const char *opt, const char *s,
 		goto range;
 	if (errno || rest == s)
 		goto bad;
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-		if (!strcmp(rest, sfx[i].sfx))
-			break;
-	if (i == sizeof(sfx) / sizeof(sfx[0]))
+	p = rest;
+	/* A decimal fraction ("1.5M"); digits past the 18th cannot matter. */
+	if (*p == '.' && rest > s && !(s[1] == 'x' || s[1] == 'X')) {
+		if (!isdigit((unsigned char)p[1]))
+			goto bad;
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (scale >= 1000000000000000000ULL)
+				continue;
+			frac = frac * 10 + (unsigned)(*p - '0');
+			scale *= 10;
+		}
+	}
+	/* One blank before the unit: "16 mb" as the first line of create. */
+	if (*p == ' ' && p[1])
+		p++;
+	unit = size_unit(p, &mult);
+	if (unit < 0 || (p > rest && p[-1] == ' ' && !unit))
 		goto bad;
-	if (sfx[i].shift && v > (UINT64_MAX >> sfx[i].shift))
+	if (scale > 1 && mult == 1) {
+		cli_usage(cmd, "invalid %s '%s': a fraction needs a unit, "
+			  "such as K or MB", opt, s);
+		return -1;
+	}
+	total = (unsigned __int128)v * mult + frac * mult / scale;
+	if (total > UINT64_MAX)
 		goto range;
-	v <<= sfx[i].shift;
-	if (v == 0) {
+	if (total == 0) {
 		cli_usage(cmd, "invalid %s '%s': must be greater than zero",
 			  opt, s);
 		return -1;
 	}
-	*out = v;
+	*out = (uint64_t)total;
 	return 0;
 bad:
 	cli_usage(cmd, "invalid %s '%s': expected a number with an optional "
-		  "K, M, G or T suffix", opt, s);
+		  "unit such as K, MiB or MB (see svmtool(1))", opt, s);
 	return -1;
 range:
 	cli_usage(cmd, "invalid %s '%s': too large", opt, s);
@@ -229,6 +277,37 @@ int cli_parse_timeout(const char *s)
 		return -1;
 	/* Round to milliseconds, but never turn a wait into "no wait". */
 	return v > 0 && v < 0.001 ? 1 : (int)(v * 1000.0 + 0.5);
+}
+
+/* ---------------------------------------------------------------- users */
+
+int cli_parse_id(const char *s, int group, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (group) {
+		struct group *gr = getgrnam(s);
+
+		if (gr) {
+			*out = gr->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v >= (unsigned)-1)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- names */

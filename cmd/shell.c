@@ -662,18 +662,28 @@ static void comp_options(const struct cli_command *c, const char *text)
 	}
 }
 
-/* Column names after -o, continuing a comma list. */
-static void comp_columns(const char *text)
+/* Column names after -o (of list --namespaces with @ns), continuing a
+ * comma list. */
+static void comp_columns(const char *text, int ns)
 {
+	const char *(*name)(size_t) = ns ? cli_ns_column_name : cli_column_name;
 	const char *last = strrchr(text, ',');
 	char prefix[256];
 	size_t plen = last ? (size_t)(last - text + 1)
 			   : (text[0] == '+' ? 1u : 0u);
 
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, text);
-	for (size_t i = 0; cli_column_name(i); i++)
-		comp_add(prefix, text + plen, cli_column_name(i));
+	for (size_t i = 0; name(i); i++)
+		comp_add(prefix, text + plen, name(i));
 	rl_completion_suppress_append = 1; /* a comma may follow */
+}
+
+static int has_word(int argc, char **argv, const char *w)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], w))
+			return 1;
+	return 0;
 }
 
 /* Namespaces: objects "svmt:ROOT" of the shm directory. */
@@ -749,7 +759,8 @@ static char **complete(const char *text, int start, int end)
 			if (val)
 				comp_ctx->g.shm_dir = val;
 		} else if (strcmp(argv[i], "-T") &&
-			   strcmp(argv[i], "--timeout")) {
+			   strcmp(argv[i], "--timeout") &&
+			   strcmp(argv[i], "--trust")) {
 			continue;
 		}
 		i++;
@@ -769,7 +780,8 @@ static char **complete(const char *text, int start, int end)
 	if (!c)
 		goto out;
 	if (!strcmp(prev, "-o") || !strcmp(prev, "--output"))
-		comp_columns(text);
+		comp_columns(text, has_word(argc, argv, "-N") ||
+			     has_word(argc, argv, "--namespaces"));
 	else if (text[0] == '-')
 		comp_options(c, text);
 	else if (c->fn == cmd_root)

@@ -54,6 +54,7 @@ struct cli_globals {
 	const char *root;    /* NULL: the library default */
 	const char *shm_dir; /* NULL: the library default */
 	int timeout_ms;      /* -T, default 10 s */
+	uid_t trusted_uid;   /* --trust, (uid_t)-1: nobody extra */
 	int root_from_env;   /* root came from SVMTOOL_ROOT */
 };
 
@@ -77,6 +78,7 @@ struct cli_ctx {
 	char ns_root[SVMT_NAME_MAX + 1];
 	char *ns_shm_dir;             /* NULL: the default */
 	int ns_timeout_ms;
+	uid_t ns_trusted_uid;
 	svmt_ns *ns_line;             /* opened for this line only */
 
 	struct cli_held *held;        /* regions the shell holds attached */
@@ -124,6 +126,15 @@ enum cli_cmd_flags {
 int cli_ns_open(struct cli_ctx *ctx, unsigned flags, const char *verb,
 		const char *what, svmt_ns **out);
 
+/*
+ * "svmtool: cannot VERB: no such namespace 'ROOT'" for a command that got
+ * CLI_NS_MISSING; returns 3.
+ */
+int cli_no_namespace(const struct cli_ctx *ctx, const char *verb);
+
+/* Close the handle the context keeps (before removing its namespace). */
+void cli_ns_forget(struct cli_ctx *ctx);
+
 /* Give the context a handle opened by the command (create makes one). */
 void cli_ns_adopt(struct cli_ctx *ctx, svmt_ns *ns, unsigned mode);
 
@@ -133,6 +144,10 @@ void cli_ns_opts(const struct cli_ctx *ctx, struct svmt_ns_opts *o,
 
 /* The root's name for messages. */
 const char *cli_root_name(const struct cli_ctx *ctx);
+
+/* The path of region @name's object (of the namespace's for NULL). */
+void cli_object_path(const struct cli_ctx *ctx, const char *name, char *buf,
+		     size_t len);
 
 /* ----------------------------------------------------- the command table */
 
@@ -201,6 +216,18 @@ int cli_fail(int err, const char *verb, const char *what);
 int cli_fail_detail(int err, const char *verb, const char *what,
 		    const char *detail);
 
+/*
+ * Permission denied on the object at @path: "cannot VERB 'WHAT':
+ * permission denied: MISSING 'PATH' (owner USER, mode rw-------)", where
+ * @missing says what access was lacking ("no read access to").  Without a
+ * look at @path, as cli_fail().  Returns 4.
+ */
+int cli_denied(int err, const char *verb, const char *what, const char *path,
+	       const char *missing);
+
+/* "alice (uid 1001)", or "uid 1001" for a user without a name. */
+const char *cli_user_str(uid_t uid, char *buf, size_t len);
+
 /* "svmtool: cannot VERB 'WHAT': no such region"; returns 3. */
 int cli_not_found(const char *verb, const char *what);
 
@@ -231,8 +258,11 @@ int cli_parse(int argc, char **argv, void **table, int n,
 const char *cli_help_shown(void);
 
 /*
- * Parse a size: decimal or 0x hex, optional K M G T or KiB MiB GiB TiB
- * suffix (powers of 1024).  Rejects 0, signs, garbage and overflow.
+ * Parse a size, util-linux strtosize style: decimal (with a fraction,
+ * "1.5M") or 0x hex, then an optional unit, K M G T P E in either case
+ * alone or with "iB" (powers of 1024) or with "B" (powers of 1000), "B"
+ * for bytes, one blank allowed before it ("16 mb").  Rejects 0, signs,
+ * garbage, a fraction of a byte and overflow.
  * Returns 0, or -1 after reporting a usage error for option @opt of @cmd.
  */
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
@@ -244,6 +274,12 @@ int cli_parse_offset(const char *cmd, const char *opt, const char *s,
 
 /* Seconds as a decimal number ("0.5") in ms, 0 = no wait; -1 if invalid. */
 int cli_parse_timeout(const char *s);
+
+/*
+ * A user (@group 0) or group name, or a numeric id, into *@out.  Returns 0,
+ * or -1 when it is neither (the caller reports it).
+ */
+int cli_parse_id(const char *s, int group, unsigned *out);
 
 /* Check a region name; reports a usage error (returns 2) or returns 0. */
 int cli_check_name(const char *cmd, const char *name);
@@ -262,13 +298,21 @@ const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len);
  */
 int cli_print_region_line(const struct svmt_region_info *ri);
 
-/* The svmt_format_region() dump of each region, a blank line between. */
+struct cli_mapobj;
+
+/*
+ * The svmt_format_region() dump of each region, a blank line between; with
+ * @maps (one per region), a "mapped by:" line after each.
+ */
 int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
-		      size_t n);
+		      size_t n, const struct cli_mapobj *maps,
+		      unsigned skipped);
 
 struct list_opts {
 	const char *columns; /* -o: "A,B" replaces, "+A,B" appends; NULL */
 	int json, raw, export, noheadings, bytes;
+	const char *obj_prefix; /* "DIR/svmt:ROOT:", for the PATH column */
+	const struct cli_mapobj *maps; /* one per region, or NULL */
 };
 
 /*
@@ -278,11 +322,120 @@ struct list_opts {
 int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo);
 
+/* table.c: what the tables of list share. */
+struct libscols_table;
+
+struct cli_col {
+	const char *name;  /* its JSON key is the name in lower case */
+	double whint;
+	int flags;         /* SCOLS_FL_* */
+	int json;          /* SCOLS_JSON_* */
+	const char *help;
+};
+
+/* The help text of columns @cols, and the default ones. */
+void cli_columns_help(FILE *fp, const struct cli_col *cols, int ncols,
+		      const int *dflt, size_t ndflt);
+
+/*
+ * Parse -o (@spec; NULL: the default) into at most @max indexes of @cols.
+ * Returns their count, or -1 after reporting a usage error.
+ */
+int cli_parse_columns(const char *spec, const struct cli_col *cols, int ncols,
+		      const int *dflt, size_t ndflt, int *ids, int max);
+
+/* A table called @name with the columns @ids, formatted as @lo says. */
+struct libscols_table *cli_table_new(const char *name,
+				     const struct cli_col *cols,
+				     const int *ids, int n,
+				     const struct list_opts *lo);
+
+/* Print @tb on stdout (JSON as JSON); 0 or -1. */
+int cli_table_print(struct libscols_table *tb, int json);
+
+/* A lock as LOCK shows it: free, PID(tag) or PID(dead). */
+void cli_lock_str(const struct svmt_lock_info *l, char *buf, size_t len);
+
+/* A user's or a group's name, or its number when it has none. */
+void cli_owner_str(uid_t uid, char *buf, size_t len);
+void cli_group_str(gid_t gid, char *buf, size_t len);
+
+/* "rw-r-----" into @buf (10 bytes). */
+void cli_perms_str(mode_t m, char *buf);
+
+/* ISO 8601 local time ("2026-12-01T16:22:37+00:00"); "" for none. */
+void cli_time_str(int64_t t, char *buf, size_t len);
+
 /* Write the help text for the list columns. */
 void cli_print_columns_help(FILE *fp);
 
 /* The column names, in order, NULL after the last (for completion). */
 const char *cli_column_name(size_t i);
+
+/* ------------------------------------------------------------ output-ns.c */
+
+/*
+ * list --namespaces: one row per namespace object in the shm directory,
+ * each read as a read-only snapshot (corrupt, unreadable or badly named
+ * ones are rows with a STATE).  Returns 0, 2 for an unknown column, 3 or 4
+ * when the directory cannot be read, 1.
+ */
+int cli_print_namespaces(struct cli_ctx *ctx, const struct list_opts *lo);
+
+/* The help text for the --namespaces columns. */
+void cli_print_ns_columns_help(FILE *fp);
+
+/* The --namespaces column names, NULL after the last (for completion). */
+const char *cli_ns_column_name(size_t i);
+
+/* The namespace's own dump that starts list -v; returns an exit status. */
+int cli_print_ns_verbose(FILE *fp, const struct cli_ctx *ctx, svmt_ns *ns);
+
+/* ------------------------------------------------------------- mappers.c */
+
+/* The processes that map one object. */
+struct cli_mappers {
+	pid_t *pids; /* ascending */
+	size_t n, cap;
+};
+
+struct cli_mapobj {
+	const char *path;   /* the object; NULL: none (matches nothing) */
+	dev_t dev;          /* filled by cli_find_mappers() */
+	ino_t ino;
+	struct cli_mappers m;
+};
+
+/*
+ * Find, in one pass over /proc/PID/maps, the processes (this one left out)
+ * that map each of the @n objects; *@skipped counts the processes whose
+ * maps could not be read.  Returns 0 or a negative errno.
+ */
+int cli_find_mappers(struct cli_mapobj *objs, size_t n, unsigned *skipped);
+void cli_mappers_free(struct cli_mapobj *objs, size_t n);
+
+/* The command name of @pid ("?" when unknown), printable, into @buf. */
+const char *cli_comm(pid_t pid, char *buf, size_t len);
+
+/*
+ * The mappers of the objects of the @n regions @ri, one pass: *@objs (one
+ * per region) and *@paths to free with cli_mappers_free() and free().
+ * Returns 0 or an exit status after a message.
+ */
+int cli_region_mappers(const struct cli_ctx *ctx,
+		       const struct svmt_region_info *const *ri, size_t n,
+		       struct cli_mapobj **objs, char **paths, unsigned *skipped);
+
+/* The regions of @l as an array (*@n of them; free it, not them), or NULL. */
+const struct svmt_region_info **cli_list_items(const svmt_region_list *l,
+					      size_t *n);
+
+/* The first process of @m that is not a live client of @ri, or 0. */
+pid_t cli_foreign_mapper(const struct svmt_region_info *ri,
+			 const struct cli_mappers *m);
+
+/* Is @pid a live registered client of @ri? */
+int cli_is_client(const struct svmt_region_info *ri, pid_t pid);
 
 /* ---------------------------------------------------------------- check.c */
 
@@ -296,6 +449,7 @@ struct cli_check {
 	const char *usage, *what, *names_help;
 	unsigned flags;         /* passed to fn with SVMT_DRY_RUN as asked */
 	cli_check_fn fn;        /* svmt_scan or svmt_recover */
+	int mappers;            /* also report mappers that are not clients */
 };
 
 /*

@@ -9,18 +9,19 @@
 # fish scripts beside this one: test/cli/completion*.bats check all three,
 # in the real shells, against `svmtool --help` and each command's --help.
 _svmtool_commands='create map list scan unmap recover read write shell help'
-_svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE'
+_svmtool_columns='NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE EXTENT DATA-BASE DATA-OFFSET PATH MAPPERS MAPPER-PIDS'
+_svmtool_ns_columns='ROOT STATE BASE SPAN USED FREE LARGEST-FREE REGIONS CAPACITY CLIENTS GHOSTS LOCK OWNER GROUP PERMS CTIME PATH'
 
 # Options of command $1 (global options when $1 is empty).
 _svmtool_options()
 {
 	case $1 in
-	'') echo '-R --root --shm-dir -T --timeout -b --batch -h --help -V --version' ;;
+	'') echo '-R --root --shm-dir -T --timeout --trust -b --batch -h --help -V --version' ;;
 	create) echo '-s --size --heap --file -m --mode --owner --group --exist-ok --base --span --capacity -h --help' ;;
 	map) echo '--hold -h --help' ;;
-	list) echo '-v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
+	list) echo '-N --namespaces -v --verbose -J --json -r --raw -e --export -n --noheadings -o --output -b --bytes -h --help' ;;
 	scan | recover) echo '--dry-run -h --help' ;;
-	unmap) echo '-f --force -h --help' ;;
+	unmap) echo '-f --force --namespace -h --help' ;;
 	read) echo '--offset --length --lock -h --help' ;;
 	write) echo '--offset --lock -f --force -h --help' ;;
 	shell) echo '-b --batch -f --force -h --help' ;;
@@ -31,7 +32,7 @@ _svmtool_options()
 _svmtool_takes_value()
 {
 	case $1:$2 in
-	:-R | :--root | :--shm-dir | :-T | :--timeout | :-b | :--batch) return 0 ;;
+	:-R | :--root | :--shm-dir | :-T | :--timeout | :--trust | :-b | :--batch) return 0 ;;
 	shell:-b | shell:--batch) return 0 ;;
 	read:--offset | read:--length | write:--offset) return 0 ;;
 	create:-s | create:--size | create:--file | create:-m | create:--mode | create:--owner | \
@@ -111,7 +112,7 @@ _svmtool()
 			-R?*) root=${w#-R} ;;
 			--shm-dir) ((i + 1 < cword)) && shmdir=${words[i + 1]}; ((i++)) ;;
 			--shm-dir=*) shmdir=${w#*=} ;;
-			-T | --timeout | -b | --batch) ((i++)) ;;
+			-T | --timeout | --trust | -b | --batch) ((i++)) ;;
 			-*) ;;
 			*) cmd=$w ;;
 			esac
@@ -140,6 +141,8 @@ _svmtool()
 		case $cmd:$opt in
 		:-R | :--root)
 			mapfile -t vals < <(compgen -W "$(_svmtool_roots "${shmdir:-${SVMTOOL_SHM_DIR:-/dev/shm}}")" -- "$val") ;;
+		:--trust)
+			mapfile -t vals < <(compgen -u -- "$val") ;;
 		:--shm-dir)
 			compopt -o filenames 2>/dev/null
 			mapfile -t vals < <(compgen -d -- "$val") ;;
@@ -157,10 +160,13 @@ _svmtool()
 			# column, keep the rest, skip columns already chosen.  No
 			# space after it: the list may go on with a comma.
 			compopt -o nospace 2>/dev/null
-			local head='' last=$val c
+			local head='' last=$val c cols=$_svmtool_columns
 			[[ $val == *,* ]] && head=${val%,*}, last=${val##*,}
 			[[ -z $head && $last == +* ]] && head=+ last=${last#+}
-			for c in $_svmtool_columns; do
+			# list --namespaces has columns of its own
+			[[ " ${words[*]} " == *' -N '* || " ${words[*]} " == *' --namespaces '* ]] &&
+				cols=$_svmtool_ns_columns
+			for c in $cols; do
 				[[ ,${head#+}, == *,$c,* ]] && continue
 				[[ $c == "${last^^}"* ]] && vals+=("$head$c")
 			done ;;

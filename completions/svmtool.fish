@@ -28,7 +28,7 @@ function __svmtool_parse
             case '--shm-dir=*'
                 set -l d (string replace -- --shm-dir= '' $tokens[1])
                 set ns $ns --shm-dir (string replace -r -- '^~' $HOME $d)
-            case -T --timeout
+            case -T --timeout --trust
                 set -e tokens[1]
             case '-*'
             case '*'
@@ -87,7 +87,11 @@ function __svmtool_columns
         set head +
     end
     set -l chosen (string trim -l -c + -- $head | string split -n ,)
-    for c in NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE
+    set -l cols NAME BASE SIZE DATA CLIENTS GHOSTS PIDS LOCK STATE FLAGS PERMS OWNER GROUP CTIME GEN HEAP-SIZE HEAP-USED HEAP-FREE FILE EXTENT DATA-BASE DATA-OFFSET PATH MAPPERS MAPPER-PIDS
+    if contains -- -N (commandline -opc); or contains -- --namespaces (commandline -opc)
+        set cols ROOT STATE BASE SPAN USED FREE LARGEST-FREE REGIONS CAPACITY CLIENTS GHOSTS LOCK OWNER GROUP PERMS CTIME PATH
+    end
+    for c in $cols
         contains -- $c $chosen; or echo $head$c
     end
 end
@@ -104,6 +108,7 @@ set -l g '__svmtool_needs_command'
 complete -c svmtool -n $g -s R -l root -x -a '(__svmtool_roots)' -d 'Namespace to work in'
 complete -c svmtool -n $g -l shm-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Directory of the objects'
 complete -c svmtool -n $g -s T -l timeout -x -d 'Seconds to wait for locks'
+complete -c svmtool -n $g -l trust -x -a '(__fish_complete_users)' -d 'Trust objects owned by USER'
 complete -c svmtool -n $g -s b -l batch -r -F -d 'Run the commands of a file'
 complete -c svmtool -n $g -s h -l help -d 'Show the usage'
 complete -c svmtool -n $g -s V -l version -d 'Show the version'
@@ -140,6 +145,7 @@ complete -c svmtool -n '__svmtool_using map' -l hold -d 'Stay attached until a s
 
 # list [NAME...]
 set -l l '__svmtool_using list'
+complete -c svmtool -n $l -s N -l namespaces -d 'List the namespaces instead'
 complete -c svmtool -n $l -s v -l verbose -d 'Print each region in detail'
 complete -c svmtool -n $l -s J -l json -d 'Print JSON'
 complete -c svmtool -n $l -s r -l raw -d 'Print a raw table'
@@ -151,6 +157,7 @@ complete -c svmtool -n $l -s b -l bytes -d 'Print sizes in bytes'
 # scan, unmap, recover
 complete -c svmtool -n '__svmtool_using scan' -l dry-run -d 'Only report dead clients'
 complete -c svmtool -n '__svmtool_using unmap' -s f -l force -d 'Remove even with live clients'
+complete -c svmtool -n '__svmtool_using unmap' -l namespace -d 'Remove the namespace -R names'
 complete -c svmtool -n '__svmtool_using recover' -l dry-run -d 'Only check'
 
 # read, write

@@ -282,7 +282,8 @@ static int root_open(int dirfd, const char *objname, const char *root,
 		if (!rc && !S_ISREG(st->st_mode))
 			rc = svmt_fail(SVMT_ECORRUPT, "%s is not a regular file",
 				       objname);
-		if (!rc && !svmt_uid_trusted(ns, st->st_uid))
+		/* A snapshot validates a private copy: it needs no trust. */
+		if (!rc && !rdonly && !svmt_uid_trusted(ns, st->st_uid))
 			rc = svmt_fail(SVMT_EUNTRUSTED, "%s is owned by uid %u",
 				       objname, (unsigned)st->st_uid);
 		if (!rc) {
@@ -596,6 +597,17 @@ int svmt_ns_info_size(svmt_ns *ns, struct svmt_ns_info *caller, size_t size)
 	}
 	out->attached = ns->attached;
 	out->page_size = (uint32_t)ns->g.page;
+	{	/* The namespace's own lock, read without taking it. */
+		struct svmt_lock_info li;
+
+		if (svmt_lock_describe(&ns->r->lock, &li) == 0) {
+			out->lock_owner = li.owner;
+			out->lock_owner_alive = li.owner_alive;
+			out->lock_tag = li.tag;
+			memcpy(out->lock_tag_name, li.tag_name,
+			       sizeof(out->lock_tag_name));
+		}
+	}
 	/* The caller's struct: ours as far as it reaches, zero past ours. */
 	memset(caller, 0, size);
 	out->struct_size = (uint32_t)(size < sizeof(*out) ? size : sizeof(*out));

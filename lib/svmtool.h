@@ -25,7 +25,10 @@
  *  - A handle to a namespace removed (svmt_ns_remove) since it was opened
  *    fails with -ESTALE wherever it needs the namespace lock.
  *  - Trusted owners: root, the caller, opts.trusted_uid, the namespace's
- *    owner, and for a region the owner its creator gave it.
+ *    owner, and for a region the owner its creator gave it.  Objects of
+ *    other owners are refused (SVMT_EUNTRUSTED), except by a read-only
+ *    snapshot (SVMT_NS_RDONLY), which reads every object it can into
+ *    private memory and validates it before use, whoever owns it.
  *  - Handles may be used from several threads, but not concurrently on the
  *    same handle unless a function says so.
  *  - After fork() the child keeps the parent's mappings but is not a client:
@@ -199,6 +202,11 @@ struct svmt_ns_info {
 	int64_t ctime;              /* creation time, seconds since the epoch */
 	int attached;               /* span reserved in this process */
 	uint32_t page_size;         /* page size the layout was made for */
+	/* The namespace's own lock, read without taking it: */
+	pid_t lock_owner;           /* 0: free; -1: died before recording */
+	int lock_owner_alive;
+	uint32_t lock_tag;
+	char lock_tag_name[16];     /* "" when free */
 };
 
 /**

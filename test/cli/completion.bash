@@ -27,8 +27,16 @@ help_options() {
 }
 
 # The columns of `svmtool list --help`, sorted.
+# The region columns of 'svmtool list --help'; with --namespaces, those
+# of list --namespaces.
 help_columns() {
-	"$SVMTOOL" list --help |
-		awk '/^Columns/ { on = 1; next } on && /^  [A-Z]/ { print $1 }' |
-		LC_ALL=C sort
+	if [ "${1:-}" = --namespaces ]; then
+		"$SVMTOOL" list --help |
+			awk '/^With --namespaces/ { ns = 1 } ns && /^Columns/ { on = 1; next }
+				on && /^  [A-Z]/ { print $1 }' | LC_ALL=C sort
+	else
+		"$SVMTOOL" list --help |
+			awk '/^Columns/ { on = 1; next } /^Default/ { exit }
+				on && /^  [A-Z]/ { print $1 }' | LC_ALL=C sort
+	fi
 }

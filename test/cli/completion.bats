@@ -62,11 +62,11 @@ comp() {
 
 @test "a dash before the command offers the global options" {
 	run comp svmtool -
-	assert_output "$(lines --batch --help --root --shm-dir --timeout --version -R -T -V -b -h)"
+	assert_output "$(lines --batch --help --root --shm-dir --timeout --trust --version -R -T -V -b -h)"
 }
 
 @test "global options with a value are skipped when finding the command" {
-	run comp svmtool -T 0.5 --root x --shm-dir /tmp sc
+	run comp svmtool -T 0.5 --root x --trust nobody --shm-dir /tmp sc
 	assert_output scan
 }
 
@@ -76,11 +76,11 @@ comp() {
 	run comp svmtool map vpe-api --
 	assert_output "$(lines --help --hold)"
 	run comp svmtool list --
-	assert_output "$(lines --bytes --export --help --json --noheadings --output --raw --verbose)"
+	assert_output "$(lines --bytes --export --help --json --namespaces --noheadings --output --raw --verbose)"
 	run comp svmtool scan --
 	assert_output "$(lines --dry-run --help)"
 	run comp svmtool unmap --
-	assert_output "$(lines --force --help)"
+	assert_output "$(lines --force --help --namespace)"
 	run comp svmtool recover --d
 	assert_output --dry-run
 }
@@ -217,4 +217,22 @@ comp() {
 	read -ra words <<<"$_svmtool_columns"
 	run lines "${words[@]}"
 	assert_output "$(help_columns)"
+	read -ra words <<<"$_svmtool_ns_columns"
+	run lines "${words[@]}"
+	assert_output "$(help_columns --namespaces)"
+	# and the same in zsh and fish
+	local top=$BATS_TEST_DIRNAME/../..
+	for c in "${words[@]}"; do
+		grep -qE -- "(^| )$c( |\$)" "$top/completions/_svmtool" || fail "_svmtool lacks $c"
+		grep -qE -- "(^| )$c( |\$)" "$top/completions/svmtool.fish" || fail "svmtool.fish lacks $c"
+	done
+}
+
+@test "list -N -o completes the namespace columns" {
+	run comp svmtool list -N -o LA
+	assert_output LARGEST-FREE
+	run comp svmtool list --namespaces -o ROOT,SP
+	assert_output ROOT,SPAN
+	run comp svmtool list -o LA
+	assert_output ""
 }

@@ -41,6 +41,78 @@ load helper
 	[ "$k" -eq 8 ]
 }
 
+@test "sizes follow util-linux strtosize: 1024 or 1000, fractions, any case" {
+	local spec bytes k=0
+	# bytes asked for; the data area is that rounded up to whole pages
+	while IFS='|' read -r spec bytes; do
+		k=$((k + 1))
+		run --separate-stderr svmtool create "r$k" -s "$spec"
+		assert_success
+		run --separate-stderr svmtool list -n -b -o DATA "r$k"
+		assert_output --regexp "^ *$(((bytes + 4095) / 4096 * 4096))\$"
+	done <<-EOF
+		4k|4096
+		4K|4096
+		8kib|8192
+		8KIB|8192
+		4KB|4000
+		4kb|4000
+		1MB|1000000
+		16mb|16000000
+		16 mb|16000000
+		1.5M|1572864
+		1.5m|1572864
+		1.25MiB|1310720
+		1.5MB|1500000
+		2.5K|2560
+		0.5M|524288
+		1.00001K|1024
+		8192B|8192
+		8192b|8192
+		0x2K|2048
+	EOF
+	[ "$k" -eq 19 ]
+}
+
+@test "P and E units and their overflow (through the span)" {
+	run --separate-stderr svmtool -R p1 create r -s 4K --span 1P
+	assert_failure 2
+	# a span of 1P is refused for what it is, not for its spelling
+	refute [ -z "$stderr" ]
+	[[ "$stderr" != *"invalid span '1P': expected"* ]]
+	for s in 16E 16EiB 18.5EB 0x10000000000000000; do
+		run --separate-stderr svmtool create foo -s "$s"
+		assert_usage_error "invalid size '$s': too large"
+	done
+	run --separate-stderr svmtool create foo -s 15.9999999999999999999E
+	[[ "$stderr" != *"too large"* ]]
+}
+
+@test "a fraction needs a unit" {
+	run --separate-stderr svmtool create foo -s 1.5
+	assert_usage_error "invalid size '1.5': a fraction needs a unit, such as K or MB"
+	run --separate-stderr svmtool create foo -s 1000.0B
+	assert_usage_error "invalid size '1000.0B': a fraction needs a unit"
+}
+
+@test "what create and list print is accepted back by -s" {
+	local first human
+	run --separate-stderr svmtool create a -s 16M
+	assert_success
+	# "(16 mb)" at the end of the first line
+	first=$(sed -n 's/.*(\(.*\))$/\1/p' <<<"$output")
+	[ "$first" = "16 mb" ]
+	run --separate-stderr svmtool create b -s "$first"
+	assert_success
+	# the DATA column, read back, gives the same data area
+	human=$(svmtool list -n -o DATA a | tr -d ' ')
+	[ "$human" = 16M ]
+	run --separate-stderr svmtool create c -s "$human"
+	assert_success
+	run --separate-stderr svmtool list -n -b -o DATA a c
+	assert_equal "$(echo $output)" "16777216 16777216"
+}
+
 @test "G and T suffixes (checked through the span, without allocating)" {
 	local spec human k=0
 	while read -r spec human; do
@@ -68,8 +140,9 @@ load helper
 }
 
 @test "bad sizes are usage errors that name the size" {
-	for s in abc 1Q 0 -1 +1 ' 1' 1.5M 1KB 1k 0x 99999999999999999999 \
-		0xffffffffffffffffff 16777216T ''; do
+	for s in abc 1Q 0 -1 +1 ' 1' '1 ' '1  K' 1k5 1KiBB 1Ki 1iB 1.K .5K \
+		0x1.5M 1.5.5M 1e3 0x 99999999999999999999 0xffffffffffffffffff \
+		16777216T 0K 0.0001K ''; do
 		run --separate-stderr svmtool create foo -s "$s"
 		assert_usage_error "invalid size '$s'"
 	done
@@ -280,11 +353,24 @@ see 'svmtool create --help'"
 	assert_usage_error "address span (1G)"
 }
 
-@test "--base and --span are ignored for an existing namespace" {
-	svmtool create foo -s 4K
+@test "--base, --span and --capacity of an existing namespace must match" {
+	local base
+	svmtool create foo -s 4K --span 1G --capacity 8
+	base=$(printf '0x%x' "$(svmtool list -N -r -n -o BASE)")
 	run --separate-stderr svmtool create bar -s 4K --base 0x200000000000
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with base $base, not 0x200000000000 (--base shapes a new namespace only)"
+	run --separate-stderr svmtool create bar -s 4K --span 2G
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with span 1G, not 2G (--span shapes a new namespace only)"
+	run --separate-stderr svmtool create bar -s 4K --capacity 9
+	assert_equal "$status" 1
+	assert_stderr "svmtool: cannot create 'bar': namespace '$SVMTOOL_ROOT' exists with capacity 8, not 9 (--capacity shapes a new namespace only)"
+	assert_file_not_exists "$(object bar)"
+	# what matches is fine, in any spelling
+	run --separate-stderr svmtool create bar -s 4K --base "$base" --span 1024M --capacity 8
 	assert_success
-	refute_output --partial "0x0000200000"
 }
 
 @test "a base that is not page aligned is a usage error" {

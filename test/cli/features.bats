@@ -102,8 +102,9 @@ set_feature() {
 	assert_equal "$status" 3
 	assert_stderr "svmtool: cannot map 'foo': no namespace '$SVMTOOL_ROOT'"
 	run --separate-stderr svmtool list
-	assert_success
+	assert_equal "$status" 3
 	assert_output ""
+	assert_stderr "svmtool: cannot list: no such namespace '$SVMTOOL_ROOT'"
 	run --separate-stderr svmtool --shm-dir "$SVMTOOL_SHM_DIR/nope" list
 	assert_equal "$status" 3
 	assert_stderr_regex "shm directory '.*/nope' does not exist"

@@ -157,6 +157,10 @@ assert_stderr_regex() {
 # Make output comparable with golden files: pids, addresses, times, users.
 normalize() {
 	sed -E \
+		-e "s|$SVMTOOL_SHM_DIR/|SHMDIR/|g" -e "s/\\b$SVMTOOL_ROOT\\b/ROOT/g" \
+		-e 's/\((uid|gid) [0-9]+\)/(\1 ID)/g' \
+		-e 's/ \([0-9]+ process(es)? not readable\)$//' \
+		-e 's/^(  mapped by:.* )[0-9]+\(/\1PID(/' \
 		-e 's/0x0000[0-9a-f]{12}/0xADDR/g' \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}/TIME/g' \
 		-e "s/\\b$(id -un)\\b/USER/g" \

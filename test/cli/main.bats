@@ -154,6 +154,15 @@ see 'svmtool --help'"
 	done
 }
 
+@test "--trust rejects a user that does not exist" {
+	for u in no-such-user-xyz '' -1 1x 4294967295; do
+		run --separate-stderr svmtool --trust "$u" list
+		assert_usage_error "invalid user '$u' for --trust"
+	done
+	run --separate-stderr svmtool --trust
+	assert_usage_error "option '--trust' requires an argument"
+}
+
 @test "-R and SVMTOOL_ROOT choose the namespace, the option wins" {
 	svmtool -R one create a -s 4K
 	SVMTOOL_ROOT=two svmtool create b -s 4K

@@ -160,7 +160,8 @@ load helper
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody map foo
 	assert_equal "$status" 4
-	assert_stderr "svmtool: cannot map 'foo': permission denied"
+	# the object that refused, and the access that was missing
+	assert_stderr "svmtool: cannot map 'foo': permission denied: no read and write access to '$(object)' (owner root (uid 0), mode 0600)"
 }
 
 @test "map refuses a namespace owned by an untrusted user" {

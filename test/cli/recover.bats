@@ -3,14 +3,15 @@
 
 load helper
 
-@test "recover without a namespace does nothing and exits 0" {
+@test "recover without a namespace says so and exits 3" {
 	for dry in "" --dry-run; do
 		# shellcheck disable=SC2086
 		run --separate-stderr svmtool recover $dry
-		assert_success
+		assert_equal "$status" 3
 		assert_equal "$output" ""
-		assert_equal "$stderr" ""
+		assert_stderr "svmtool: cannot recover: no such namespace '$SVMTOOL_ROOT'"
 	done
+	assert_equal "$(ls -A "$SVMTOOL_SHM_DIR")" ""
 }
 
 @test "recover in a shm directory that does not exist exits 3" {
@@ -23,7 +24,7 @@ load helper
 @test "recover NAME without a namespace exits 3" {
 	run --separate-stderr svmtool recover foo
 	assert_equal "$status" 3
-	assert_stderr "svmtool: cannot recover 'foo': no such region"
+	assert_stderr "svmtool: cannot recover: no such namespace '$SVMTOOL_ROOT'"
 }
 
 @test "recover of a healthy namespace prints nothing and exits 0" {

@@ -11,14 +11,15 @@ region_with_ghost() {
 	kill_holder "$GHOST"
 }
 
-@test "scan without a namespace does nothing and exits 0" {
+@test "scan without a namespace says so and exits 3" {
 	for dry in "" --dry-run; do
 		# shellcheck disable=SC2086
 		run --separate-stderr svmtool scan $dry
-		assert_success
+		assert_equal "$status" 3
 		assert_equal "$output" ""
-		assert_equal "$stderr" ""
+		assert_stderr "svmtool: cannot scan: no such namespace '$SVMTOOL_ROOT'"
 	done
+	assert_equal "$(ls -A "$SVMTOOL_SHM_DIR")" ""
 }
 
 @test "scan in a shm directory that does not exist exits 3" {
@@ -32,7 +33,7 @@ region_with_ghost() {
 	run --separate-stderr svmtool scan foo
 	assert_equal "$status" 3
 	assert_equal "$output" ""
-	assert_stderr "svmtool: cannot scan 'foo': no such region"
+	assert_stderr "svmtool: cannot scan: no such namespace '$SVMTOOL_ROOT'"
 }
 
 @test "scan with nothing dead prints nothing and exits 0" {
@@ -214,7 +215,7 @@ region_with_ghost() {
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody scan
 	assert_equal "$status" 4
-	assert_stderr "svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied"
+	assert_stderr "svmtool: cannot scan namespace '$SVMTOOL_ROOT': permission denied: no read and write access to '$(object)' (owner root (uid 0), mode 0600)"
 }
 
 @test "scan by another user keeps a live client hidden by hidepid /proc" {

@@ -45,11 +45,10 @@ load helper
 	assert_stderr "svmtool: cannot unmap 'nope': no such region"
 }
 
-@test "unmap without a namespace exits 3 for every name" {
+@test "unmap without a namespace says so once and exits 3" {
 	run --separate-stderr svmtool unmap a b
 	assert_equal "$status" 3
-	assert_stderr "svmtool: cannot unmap 'a': no such region
-svmtool: cannot unmap 'b': no such region"
+	assert_stderr "svmtool: cannot unmap: no such namespace '$SVMTOOL_ROOT'"
 }
 
 @test "unmap processes every name and exits with the first failure" {
@@ -174,7 +173,14 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 	chmod 755 "$SVMTOOL_SHM_DIR"
 	run --separate-stderr svmtool_nobody unmap foo
 	assert_equal "$status" 4
-	assert_stderr "svmtool: cannot unmap 'foo': permission denied"
+	assert_stderr "svmtool: cannot unmap 'foo': permission denied: no read and write access to '$(object)' (owner root (uid 0), mode 0600)"
+	assert_file_exists "$(object foo)"
+	# the namespace writable, the file not the user's to delete
+	chmod 1777 "$SVMTOOL_SHM_DIR"
+	chmod 0666 "$(object)"
+	run --separate-stderr svmtool_nobody unmap foo
+	assert_equal "$status" 4
+	assert_stderr "svmtool: cannot unmap 'foo': operation not permitted: the object of 'foo' belongs to uid 0 in a sticky shm directory: only its owner or root can remove it"
 	assert_file_exists "$(object foo)"
 }
 
@@ -217,6 +223,7 @@ svmtool: cannot unmap 'busy': 1 live client (pid $HOLDER_PID); use --force"
 @test "unmap takes more than a thousand names" {
 	local names=() i
 	for ((i = 0; i < 1100; i++)); do names+=("n$i"); done
+	svmtool create keep -s 4K
 	run --separate-stderr svmtool unmap "${names[@]}"
 	assert_equal "$status" 3
 	assert_equal "$(grep -c "no such region" <<<"$stderr")" 1100
