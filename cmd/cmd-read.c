@@ -33,6 +33,11 @@ static int do_read(struct cli_ctx *ctx, const char *name, uint64_t off,
 	err = svmt_region_stat(ns, name, &ri);
 	if (err < 0)
 		return cli_fail(err, "read", name);
+	err = cli_check_state(ri, "read", name);
+	if (err) {
+		svmt_region_info_free(ri);
+		return err;
+	}
 	if (off > ri->data_size || (length && *length > ri->data_size - off)) {
 		cli_warn("cannot read '%s': %llu bytes at offset %llu do not "
 			 "fit in its %llu bytes", name,

@@ -85,6 +85,11 @@ static int do_write(struct cli_ctx *ctx, const char *name, uint64_t off,
 	err = svmt_region_stat(ns, name, &ri);
 	if (err < 0)
 		return cli_fail(err, "write", name);
+	err = cli_check_state(ri, "write", name);
+	if (err) {
+		svmt_region_info_free(ri);
+		return err;
+	}
 	size = ri->data_size;
 	if ((ri->flags & SVMT_RF_HEAP) && !force) {
 		svmt_region_info_free(ri);

@@ -215,3 +215,24 @@ int cli_not_found(const char *verb, const char *what)
 	cli_warn("cannot %s '%s': %s", verb, what, svmt_strerror(-ENOENT));
 	return CLI_EXIT_NOTFOUND;
 }
+
+int cli_check_state(const struct svmt_region_info *ri, const char *verb,
+		    const char *what)
+{
+	switch (ri->state) {
+	case SVMT_STATE_READY:
+		return 0;
+	case SVMT_STATE_INIT:
+		return cli_fail_detail(-EBUSY, verb, what, "it is being created");
+	case SVMT_STATE_MISSING:
+		return cli_fail_detail(-ENOENT, verb, what, ri->detail[0] ?
+				       ri->detail : "its object is missing; "
+				       "run recover");
+	case SVMT_STATE_ORPHAN:
+		return cli_fail_detail(SVMT_ECORRUPT, verb, what, "its object "
+				       "is not in the directory; run recover");
+	default: /* CORRUPT, NEWER: the validation's own words */
+		return cli_fail_detail(ri->error ? ri->error : SVMT_ECORRUPT,
+				       verb, what, ri->detail);
+	}
+}

@@ -228,6 +228,13 @@ int cli_denied(int err, const char *verb, const char *what, const char *path,
 /* "alice (uid 1001)", or "uid 1001" for a user without a name. */
 const char *cli_user_str(uid_t uid, char *buf, size_t len);
 
+/*
+ * 0 when region @ri (from svmt_region_stat()) is ready to use; otherwise
+ * reports why not ("cannot VERB 'WHAT': ...") and returns the status.
+ */
+int cli_check_state(const struct svmt_region_info *ri, const char *verb,
+		    const char *what);
+
 /* "svmtool: cannot VERB 'WHAT': no such region"; returns 3. */
 int cli_not_found(const char *verb, const char *what);
 

@@ -161,3 +161,18 @@ with open(sys.argv[1], "rb") as f:
 	run svmtool read h --offset 60000 --length 4
 	assert_output junk
 }
+
+@test "a corrupt region is an error for read and write, never empty data" {
+	svmt_create_corrupt() {
+		svmtool create "$1" -s 4K >/dev/null
+		printf 'XXXXXXXX' | dd of="$(object "$1")" bs=1 count=8 conv=notrunc 2>/dev/null
+	}
+	svmt_create_corrupt a
+	run --separate-stderr svmtool read a
+	assert_failure 1
+	assert_output ''
+	[[ $stderr == "svmtool: cannot read 'a': "*"bad magic"* ]]
+	run --separate-stderr bash -c "printf x | timeout 20 '$SVMTOOL' write a"
+	assert_failure 1
+	[[ $stderr == "svmtool: cannot write 'a': "*"bad magic"* ]]
+}
