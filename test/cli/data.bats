@@ -36,15 +36,20 @@ data_geometry() {
 @test "what write wrote is what an independent reader of the object sees" {
 	command -v python3 >/dev/null || skip "needs python3"
 	svmtool create a -s 64K >/dev/null
-	data_geometry a
 	printf 'written by svmtool' | svmtool write a --offset 4000
+	# Where to look, as a script that does not use the library finds it:
+	# the object's path and the data area's offset in it, from list -J.
+	svmtool list -J a >"$BATS_TEST_TMPDIR/a.json"
 	run python3 -c '
-import mmap, sys
-with open(sys.argv[1], "rb") as f:
+import json, mmap, sys
+r = json.load(open(sys.argv[1]))["regions"][0]
+assert isinstance(r["data_offset"], int) and isinstance(r["base"], int)
+assert r["data_base"] == r["base"] + r["data_offset"]
+with open(r["path"], "rb") as f:
     m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
-    off = int(sys.argv[2]) + 4000
+    off = r["data_offset"] + 4000
     sys.stdout.write(m[off:off + 18].decode())
-' "$(object a)" "$DATA_OFFSET"
+' "$BATS_TEST_TMPDIR/a.json"
 	assert_success
 	assert_output 'written by svmtool'
 }
