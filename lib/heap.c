@@ -805,11 +805,8 @@ static void cache_refill(const struct heap *c, struct svmt_hcache *k,
 		if (!off || off == BAD) /* no room: never consolidate for it */
 			break;
 		take(c, off, need);
-		if (bsize(B(c, off)) != need) { /* too small to split: keep */
-			B(c, off)->sz = bsize(B(c, off));
-			c->h->used -= bsize(B(c, off));
-			c->h->objects--;
-			heap_free(c, off);
+		if (bsize(B(c, off)) != need) { /* too small to split: back */
+			heap_free(c, off); /* it counts what take counted */
 			break;
 		}
 		cache_put(k, c->base, off, need);
