@@ -216,7 +216,7 @@ fuzz: cmd
 	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Icmd \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $(B)/test/fuzz/fuzz-parse test/fuzz/fuzz-parse.c $(LIB_SRCS) \
-		cmd/parse.c cmd/messages.c cmd/output.c -pthread $(CMD_LIBS)
+		$(filter-out cmd/main.c,$(CMD_SRCS)) -pthread $(CMD_LIBS)
 	$(Q)$(B)/test/fuzz/fuzz-parse -max_total_time=$(FUZZ_SECONDS) -max_len=64 \
 		2>$(B)/test/fuzz/fuzz-parse.log; rc=$$?; \
 		grep -v '^svmtool: \|^see ' $(B)/test/fuzz/fuzz-parse.log | tail -5; exit $$rc
