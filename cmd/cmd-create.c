@@ -142,15 +142,10 @@ static int report_size_clash(svmt_ns *ns, const struct create_args *a)
 /* Print what exists now under the name. */
 static int print_created(svmt_ns *ns, const char *name)
 {
-	struct svmt_region_info *r;
-	int err = svmt_region_stat(ns, name, &r);
+	int err = cli_print_region_line(ns, name);
 
 	if (err == -ENOENT) /* removed already */
 		return cli_not_found("list", name);
-	if (err < 0)
-		return cli_fail(err, "list", name);
-	err = cli_print_region_line(r);
-	svmt_region_info_free(r);
 	return err < 0 ? cli_fail(err, "list", name) : CLI_EXIT_OK;
 }
 

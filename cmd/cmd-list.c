@@ -101,7 +101,8 @@ static int do_list(struct cli_ctx *ctx, const char **names, int nnames,
 	}
 	if (verbose) {
 		if (!ret)
-			ret = cli_print_verbose(stdout, sel, nsel, objs,
+			ret = cli_print_dumps(stdout, SVMT_FORMAT_VERBOSE, sel,
+					      nsel, objs,
 						skipped);
 	} else {
 		ret = cli_print_regions(sel, nsel, lo);

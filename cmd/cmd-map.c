@@ -49,7 +49,6 @@ static int hup_ignored(void)
 static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 {
 	struct svmt_region_opts ro;
-	struct svmt_region_info *ri;
 	char rname[SVMT_NAME_MAX + 1];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
 	sigset_t set, old;
@@ -89,11 +88,7 @@ static int do_map(struct cli_ctx *ctx, const char *name, int hold_it)
 		goto out;
 	}
 	snprintf(rname, sizeof(rname), "%s", svmt_region_name(r));
-	err = svmt_region_stat(ns, rname, &ri);
-	if (!err) {
-		err = cli_print_region_line(ri);
-		svmt_region_info_free(ri);
-	}
+	err = cli_print_region_line(ns, rname);
 	ret = err < 0 ? cli_fail(err, "map", name) : CLI_EXIT_OK;
 	if (ret == CLI_EXIT_OK && hold_it)
 		ret = hold(&set, rname);

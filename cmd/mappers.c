@@ -7,6 +7,7 @@
  * made), read as text otherwise
  */
 #include "svmtool-cmd.h"
+#include "procmap.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -20,22 +21,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-/* The kernel's UAPI (linux/fs.h, 6.11); Debian 12's headers lack it. */
-struct procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset;
-	uint64_t inode;
-	uint32_t dev_major, dev_minor;
-	uint32_t vma_name_size, build_id_size;
-	uint64_t vma_name_addr, build_id_addr;
-};
-#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
-#define PROCMAP_QUERY_VMA_SHARED 0x08
-#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
-#define PROCMAP_QUERY_FILE_BACKED_VMA 0x20
 
 /* Cleared at the first ENOTTY: the text it is, from then on. */
 static int have_query = 1;
@@ -91,17 +76,17 @@ static int match(pid_t pid, struct cli_mapobj *objs, size_t n,
  */
 static int query_pid(int fd, pid_t pid, struct cli_mapobj *objs, size_t n)
 {
-	struct procmap_query q;
+	struct svmt_procmap_query q;
 	int err = 0;
 
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
-	q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA |
-			PROCMAP_QUERY_FILE_BACKED_VMA | PROCMAP_QUERY_VMA_SHARED;
+	q.query_flags = SVMT_PROCMAP_COVERING_OR_NEXT_VMA |
+			SVMT_PROCMAP_FILE_BACKED_VMA | SVMT_PROCMAP_VMA_SHARED;
 	while (!err) {
 		q.vma_name_size = 0;
 		q.build_id_size = 0;
-		if (ioctl(fd, PROCMAP_QUERY, &q) < 0)
+		if (ioctl(fd, SVMT_PROCMAP_QUERY, &q) < 0)
 			break;
 		err = match(pid, objs, n, q.dev_major, q.dev_minor, q.inode);
 		q.query_addr = q.vma_end;

@@ -113,11 +113,16 @@ const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len)
 	return buf;
 }
 
-int cli_print_region_line(const struct svmt_region_info *ri)
+int cli_print_region_line(svmt_ns *ns, const char *name)
 {
+	struct svmt_region_info *ri;
 	char *s;
-	int err = svmt_format_region(ri, 0, &s);
+	int err = svmt_region_stat(ns, name, &ri);
 
+	if (err < 0)
+		return err;
+	err = svmt_format_region(ri, 0, &s);
+	svmt_region_info_free(ri);
 	if (err < 0)
 		return err;
 	s[strcspn(s, "\n")] = '\0';
@@ -145,17 +150,18 @@ static void print_mapped_by(FILE *fp, const struct svmt_region_info *ri,
 	fputc('\n', fp);
 }
 
-int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
-		      size_t n, const struct cli_mapobj *maps,
-		      unsigned skipped)
+int cli_print_dumps(FILE *fp, unsigned fmt,
+		    const struct svmt_region_info *const *ri, size_t n,
+		    const struct cli_mapobj *maps, unsigned skipped)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *s;
-		int err = svmt_format_region(ri[i], SVMT_FORMAT_VERBOSE, &s);
+		int err = svmt_format_region(ri[i], fmt, &s);
 
 		if (err < 0)
 			return cli_fail(err, "format", ri[i]->name);
-		fprintf(fp, "%s%s", i ? "\n" : "", s);
+		fprintf(fp, "%s%s", i && (fmt & SVMT_FORMAT_VERBOSE) ? "\n" : "",
+			s);
 		free(s);
 		if (maps)
 			print_mapped_by(fp, ri[i], &maps[i].m, skipped);

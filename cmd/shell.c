@@ -206,7 +206,6 @@ int cli_hold(struct cli_ctx *ctx, const char *name)
 {
 	struct svmt_region_opts ro;
 	struct svmt_ns_opts nso;
-	struct svmt_region_info *ri;
 	struct cli_held *h;
 	int err;
 
@@ -235,11 +234,7 @@ int cli_hold(struct cli_ctx *ctx, const char *name)
 	snprintf(h->name, sizeof(h->name), "%s", svmt_region_name(h->r));
 	h->next = ctx->held;
 	ctx->held = h;
-	err = svmt_region_stat(h->ns, h->name, &ri);
-	if (!err) {
-		err = cli_print_region_line(ri);
-		svmt_region_info_free(ri);
-	}
+	err = cli_print_region_line(h->ns, h->name);
 	if (err < 0)
 		return cli_fail(err, "map", name);
 	printf("%s: held by this shell (pid %d) until 'release %s'\n",
@@ -377,7 +372,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, verbose, names, end };
 	svmt_region_list *all = NULL;
-	size_t n = 0, len = 0;
+	const struct svmt_region_info **sel = NULL;
+	size_t n = 0, nsel = 0, len = 0;
 	char *text = NULL;
 	FILE *mem = NULL;
 	svmt_ns *ns;
@@ -399,38 +395,31 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		ret = cli_fail(ret, "show namespace", cli_root_name(ctx));
 		goto out;
 	}
-	mem = open_memstream(&text, &len);
+	/* The ones named, in the order given (all when none is named). */
+	n = names->count ? (size_t)names->count : svmt_list_count(all);
+	sel = calloc(n + 1, sizeof(*sel));
+	mem = sel ? open_memstream(&text, &len) : NULL;
 	if (!mem) {
 		ret = cli_fail(-ENOMEM, "show namespace", cli_root_name(ctx));
 		goto out;
 	}
-	ret = CLI_EXIT_OK;
-	n = svmt_list_count(all);
-	for (size_t i = 0, shown = 0; i < n && ret == CLI_EXIT_OK; i++) {
-		const struct svmt_region_info *ri = svmt_list_get(all, i);
-		char *s;
-		int err, want = !names->count;
+	for (size_t i = 0; i < n; i++) {
+		const struct svmt_region_info *ri = names->count
+			? svmt_list_find(all, names->sval[i])
+			: svmt_list_get(all, i);
 
-		for (int k = 0; k < names->count; k++)
-			want |= !strcmp(ri->name, cli_bare_name(names->sval[k]));
-		if (!want)
-			continue;
-		err = svmt_format_region(ri, verbose->count ?
-					 SVMT_FORMAT_VERBOSE : 0, &s);
-		if (err < 0) {
-			ret = cli_fail(err, "format", ri->name);
-			break;
-		}
-		fprintf(mem, "%s%s", shown++ && verbose->count ? "\n" : "", s);
-		free(s);
+		if (ri)
+			sel[nsel++] = ri;
 	}
+	ret = cli_print_dumps(mem, verbose->count ? SVMT_FORMAT_VERBOSE : 0,
+			      sel, nsel, NULL, 0);
 	fclose(mem);
-	mem = NULL;
 	page(text, len);
 	for (int k = 0; k < names->count && ret == CLI_EXIT_OK; k++)
 		if (!svmt_list_find(all, names->sval[k]))
 			ret = cli_not_found("show", names->sval[k]);
 out:
+	free(sel);
 	free(text);
 	svmt_list_free(all);
 	FREE(table);

@@ -300,18 +300,21 @@ const char *cli_bare_name(const char *name);
 const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len);
 
 /*
- * The one-line description of a region printed by create and map: the
- * first line of svmt_format_region().  Returns 0 or a negative error code.
+ * The one-line description of region @name printed by create, map and
+ * hold: the first line of svmt_format_region(), read now (one region, not
+ * a listing).  Returns 0 or a negative error code (-ENOENT: gone).
  */
-int cli_print_region_line(const struct svmt_region_info *ri);
+int cli_print_region_line(svmt_ns *ns, const char *name);
 
 struct cli_mapobj;
 
 /*
- * The svmt_format_region() dump of each region, a blank line between; with
- * @maps (one per region), a "mapped by:" line after each.
+ * The svmt_format_region() dump of each region with @fmt (SVMT_FORMAT_*),
+ * a blank line between verbose ones; with @maps (one per region), a
+ * "mapped by:" line after each.  list -v and the shell's show.
  */
-int cli_print_verbose(FILE *fp, const struct svmt_region_info *const *ri,
+int cli_print_dumps(FILE *fp, unsigned fmt,
+		    const struct svmt_region_info *const *ri,
 		      size_t n, const struct cli_mapobj *maps,
 		      unsigned skipped);
 

@@ -8,6 +8,7 @@
  * client that looks alive is also asked what it maps at the region's base.
  */
 #include "svmtool-private.h"
+#include "procmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,20 +169,6 @@ int svmt_ident_alive(const struct svmt_ident *id)
 	return 1;
 }
 
-/* PROCMAP_QUERY (Linux 6.11), as the kernel's UAPI lays it out; Debian
- * 12's headers predate it. */
-struct procmap_query_v1 {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset;
-	uint64_t inode;
-	uint32_t dev_major, dev_minor;
-	uint32_t vma_name_size, build_id_size;
-	uint64_t vma_name_addr, build_id_addr;
-};
-#define SVMT_PROCMAP_QUERY _IOWR('f', 17, struct procmap_query_v1)
-
 /* The text of /proc/PID/maps, for kernels without the ioctl. */
 static int maps_text_file_at(int fd, uint64_t addr)
 {
@@ -210,7 +197,7 @@ static int maps_text_file_at(int fd, uint64_t addr)
  * user's process, /proc hidden). */
 static int maps_file_at(pid_t pid, uint64_t addr)
 {
-	struct procmap_query_v1 q = { .size = sizeof(q), .query_addr = addr };
+	struct svmt_procmap_query q = { .size = sizeof(q), .query_addr = addr };
 	char path[64];
 	int fd, rc;
 

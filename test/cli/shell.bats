@@ -380,3 +380,28 @@ hold a"
 	# A leak of even 32 bytes a line would add 480 kB.
 	((rss2 - rss1 < 256))
 }
+
+@test "the shell's words reject bad input with a message and status 2" {
+	run --separate-stderr batch "root 'a b'"
+	assert_equal "$status" 2
+	[[ $stderr == "$BATCH_FILE:1: svmtool: invalid root 'a b': use 1 to 63 of A-Z a-z 0-9 . _ -"* ]]
+	run --separate-stderr batch "release"
+	assert_equal "$status" 2
+	[[ $stderr == "$BATCH_FILE:1: svmtool: name a region, or --all"* ]]
+	run --separate-stderr batch "hold a:b"
+	assert_equal "$status" 2
+	[[ $stderr == "$BATCH_FILE:1: svmtool: invalid region name 'a:b'"* ]]
+	run --separate-stderr batch "show -x"
+	assert_equal "$status" 2
+	[[ $stderr == "$BATCH_FILE:1: svmtool: unknown option '-x'"* ]]
+	run --separate-stderr batch "hold nope"
+	assert_equal "$status" 3
+}
+
+@test "show prints the named regions in the order given" {
+	svmtool create a -s 4K >/dev/null
+	svmtool create b -s 4K >/dev/null
+	run --separate-stderr batch "show b a"
+	assert_success
+	assert_equal "$(grep ': base va ' <<<"$output" | cut -d: -f1 | tr '\n' ' ')" "b a "
+}
