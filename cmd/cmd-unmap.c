@@ -74,7 +74,8 @@ static int unmap_one(struct cli_ctx *ctx, svmt_ns *ns, const char *name,
  * freed by free_mappers().  Returns 0 or an exit status.
  */
 struct mapscan {
-	svmt_region_list *l;
+	svmt_region_list *l;        /* the whole namespace, or */
+	struct svmt_region_info **own; /* the regions named, read one by one */
 	const struct svmt_region_info **ri;
 	size_t n;
 	struct cli_mapobj *objs;
@@ -82,16 +83,33 @@ struct mapscan {
 	unsigned skipped;
 };
 
+/*
+ * The regions @names (@nnames of them) or, with @names NULL, all of @ns.
+ * A name that cannot be read is left out: unmap_one() says why.
+ */
 static int scan_mappers(struct cli_ctx *ctx, svmt_ns *ns, const char *verb,
-			struct mapscan *s)
+			const char **names, int nnames, struct mapscan *s)
 {
-	int err;
+	int err = 0;
 
 	memset(s, 0, sizeof(*s));
-	err = svmt_list(ns, &s->l);
-	if (err == 0) {
-		s->ri = cli_list_items(s->l, &s->n);
-		err = s->ri ? 0 : -ENOMEM;
+	if (!names) {
+		err = svmt_list(ns, &s->l);
+		if (err == 0) {
+			s->ri = cli_list_items(s->l, &s->n);
+			err = s->ri ? 0 : -ENOMEM;
+		}
+	} else {
+		/* O(names), not O(regions): a batch unmaps one at a time. */
+		s->own = calloc((size_t)nnames, sizeof(*s->own));
+		s->ri = calloc((size_t)nnames, sizeof(*s->ri));
+		err = s->own && s->ri ? 0 : -ENOMEM;
+		for (int i = 0; i < nnames && !err; i++) {
+			if (svmt_region_stat(ns, names[i], &s->own[s->n]) < 0)
+				continue;
+			s->ri[s->n] = s->own[s->n];
+			s->n++;
+		}
 	}
 	if (err < 0)
 		return cli_fail(err, verb, cli_root_name(ctx));
@@ -105,6 +123,9 @@ static void free_mappers(struct mapscan *s)
 	free(s->objs);
 	free(s->paths);
 	free(s->ri);
+	for (size_t i = 0; s->own && i < s->n; i++)
+		svmt_region_info_free(s->own[i]);
+	free(s->own);
 	svmt_list_free(s->l);
 }
 
@@ -152,7 +173,7 @@ static int do_unmap(struct cli_ctx *ctx, const char **names, int nnames,
 	/* Without --force, a process mapping the object keeps it. */
 	memset(&s, 0, sizeof(s));
 	if (!force) {
-		ret = scan_mappers(ctx, ns, "unmap", &s);
+		ret = scan_mappers(ctx, ns, "unmap", names, nnames, &s);
 		if (ret) {
 			free_mappers(&s);
 			return ret;
@@ -197,7 +218,7 @@ static int unmap_namespace(struct cli_ctx *ctx, int force)
 		return err;
 	if (err == CLI_NS_MISSING)
 		return cli_no_namespace(ctx, "unmap namespace");
-	ret = scan_mappers(ctx, ns, "unmap namespace", &s);
+	ret = scan_mappers(ctx, ns, "unmap namespace", NULL, 0, &s);
 	for (size_t i = 0; i < s.n && !ret && !force; i++)
 		ret = foreign_mapper(&s, root, s.ri[i]->name);
 	if (ret) {

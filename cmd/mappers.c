@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -64,7 +66,8 @@ static int match(pid_t pid, struct cli_mapobj *objs, size_t n,
 		 unsigned maj, unsigned mnr, unsigned long long ino)
 {
 	for (size_t i = 0; i < n; i++)
-		if (objs[i].ino == ino && major(objs[i].dev) == maj &&
+		if (objs[i].ino && objs[i].ino == ino &&
+		    major(objs[i].dev) == maj &&
 		    minor(objs[i].dev) == mnr)
 			return add_pid(&objs[i].m, pid);
 	return 0;
@@ -137,26 +140,86 @@ static int scan_pid(pid_t pid, struct cli_mapobj *objs, size_t n,
 	return err;
 }
 
+/*
+ * Does nobody but us have @fd's file open or mapped?  The kernel grants a
+ * write lease only then: it counts every open file, and a mapping keeps
+ * its file open after the descriptor is closed.  One fcntl then spares the
+ * walk over /proc.  The lease is held for two system calls; an opener in
+ * that window waits for its release (or, with O_NONBLOCK, gets EAGAIN and
+ * retries: svmt_obj_open() does), and the SIGIO its break would send us is
+ * ignored meanwhile (by the caller).  Not the owner and no CAP_LEASE,
+ * leases disabled, a file system without them: "cannot tell", and the
+ * walk decides.
+ */
+static bool alone(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_WRLCK))
+		return false;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
+}
+
+/*
+ * @o's device and inode; with @lease, whether nobody else can map it.
+ * 1 alone, 0 not or cannot tell, -1 gone (or no object).
+ */
+static int identify(struct cli_mapobj *o, bool lease)
+{
+	struct stat st;
+	int fd, ret = -1;
+
+	o->ino = 0;
+	if (!o->path)
+		return -1;
+	fd = open(o->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && lstat(o->path, &st) == 0) {
+		o->dev = st.st_dev; /* not ours to read: the walk decides */
+		o->ino = st.st_ino;
+		return 0;
+	}
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
+		ret = lease && alone(fd);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Up to this many objects, a lease each is cheaper than the walk (about
+ * three system calls per process) it may spare.
+ */
+#define LEASE_MAX 32
+
 int cli_find_mappers(struct cli_mapobj *objs, size_t n, unsigned *skipped)
 {
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	bool lease = n <= LEASE_MAX && !sigaction(SIGIO, &ign, &old);
 	pid_t self = getpid();
 	struct dirent *de;
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, pending = 0;
 	DIR *d;
 	int err = 0;
 
 	*skipped = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct stat st;
+		int r = identify(&objs[i], lease && !pending);
 
 		objs[i].m.n = 0;
-		objs[i].ino = 0;
-		if (objs[i].path && stat(objs[i].path, &st) == 0) {
-			objs[i].dev = st.st_dev;
-			objs[i].ino = st.st_ino;
-		}
+		/* Gone or alone: nobody to find, and ino 0 matches none. */
+		if (r == 0 && objs[i].ino)
+			pending++;
+		else
+			objs[i].ino = 0;
 	}
+	if (lease)
+		sigaction(SIGIO, &old, NULL);
+	if (!pending)
+		return 0;
 	d = opendir("/proc");
 	if (!d)
 		return -errno;

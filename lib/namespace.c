@@ -694,8 +694,18 @@ int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,
 	int fd;
 
 	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	fd = openat(ns->dirfd, objname, oflags | O_NOFOLLOW | O_CLOEXEC |
-		    O_NONBLOCK);
+	/*
+	 * EWOULDBLOCK: somebody holds a lease on the object (unmap's test
+	 * for other mappers holds one for two system calls): try again, a
+	 * bounded number of times.
+	 */
+	for (int waited = 0;;) {
+		fd = openat(ns->dirfd, objname, oflags | O_NOFOLLOW |
+			    O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0 || errno != EWOULDBLOCK ||
+		    !svmt_wait_step(&waited, 100))
+			break;
+	}
 	if (fd < 0 && errno == ELOOP)
 		return svmt_fail(SVMT_ECORRUPT, "'%s' is a symbolic link", name);
 	if (fd < 0)

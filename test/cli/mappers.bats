@@ -10,14 +10,28 @@ setup() {
 }
 
 # Map region $1's object with python3's mmap, without the library (shared,
-# or as $2 says: private), and wait for it; its pid in MAPPER_PID.
+# or as $2 says: private; "closed": shared, and the file closed once mapped,
+# so that only the mapping holds it), and wait for it; its pid in MAPPER_PID.
 start_mapper() {
 	local out=$BATS_TEST_TMPDIR/mapper.$1 i
 	python3 -c '
 import mmap, sys, time
 f = open(sys.argv[1], "r+b")
 flags = mmap.MAP_PRIVATE if sys.argv[2] == "private" else mmap.MAP_SHARED
-m = mmap.mmap(f.fileno(), 0, flags=flags)
+if sys.argv[2] == "closed":
+    # mmap.mmap keeps a duplicate descriptor: map through libc
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    p = libc.mmap(None, os.fstat(f.fileno()).st_size,
+                  mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED,
+                  f.fileno(), 0)
+    assert p not in (None, ctypes.c_void_p(-1).value)
+    f.close()
+else:
+    m = mmap.mmap(f.fileno(), 0, flags=flags)
 print("ready", flush=True)
 time.sleep(60)
 ' "$(object "$1")" "${2:-shared}" </dev/null >"$out" 2>&1 3>&- &
@@ -85,6 +99,23 @@ time.sleep(60)
 	assert_file_not_exists "$(object foo)"
 	# the process keeps its mapping
 	kill -0 "$MAPPER_PID"
+}
+
+@test "a mapping whose file was closed still keeps the region from unmap" {
+	svmtool create foo -s 4K
+	start_mapper foo closed
+	# no descriptor left: only the mapping holds the object
+	run find "/proc/$MAPPER_PID/fd" -lname "$(object foo)"
+	assert_output ""
+	run --separate-stderr svmtool unmap foo
+	assert_equal "$status" 5
+	assert_stderr "svmtool: cannot unmap 'foo': mapped by pid $MAPPER_PID (python3), not a client; use --force"
+	run --separate-stderr svmtool list -n -o MAPPERS foo
+	assert_output --regexp '^ *1$'
+	kill -9 "$MAPPER_PID"
+	wait_exit "$MAPPER_PID"
+	run --separate-stderr svmtool unmap foo
+	assert_success
 }
 
 @test "unmap --namespace refuses while a process maps a region" {

@@ -1027,6 +1027,50 @@ static void test_region_reopen_after_forced_removal_gives_the_new_region(void **
 	assert_ok(svmt_region_remove(ns, "r", 0));
 }
 
+/* ------------------------------------------------------ a lease on it */
+
+struct leaser {
+	struct tl_chan *c;
+	const char *path;
+};
+
+/* Hold a write lease on the object for 30 ms (unmap's test does, briefly). */
+static int hold_lease(void *arg)
+{
+	struct leaser *l = arg;
+	int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+
+	signal(SIGIO, SIG_IGN); /* the break the parent's open starts */
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+		return 1;
+	tl_post(l->c, 'L');
+	tl_nap_ms(30);
+	return fcntl(fd, F_SETLEASE, F_UNLCK) < 0 ? 2 : 0;
+}
+
+static void test_region_open_waits_out_a_brief_lease(void **state)
+{
+	struct tl *t = *state;
+	svmt_ns *ns = tl_ns_create(t);
+	struct svmt_region_opts o;
+	struct svmt_region_info *ri = NULL;
+	struct leaser l = { tl_chan_new(t), NULL };
+	pid_t pid;
+
+	tl_ropts(&o, 4096, PERSIST);
+	assert_ok(svmt_region_open(ns, "leased", &o, NULL));
+	l.path = tl_path(t, tl_obj(t, "leased"));
+	pid = tl_fork(t, hold_lease, &l);
+	assert_await(l.c, 'L');
+	/* An O_NONBLOCK open meets EWOULDBLOCK until the lease goes: not
+	 * a corrupt region. */
+	assert_ok(svmt_region_stat(ns, "leased", &ri));
+	assert_int_equal(ri->state, SVMT_STATE_READY);
+	assert_int_equal(ri->data_size, 4096);
+	svmt_region_info_free(ri);
+	assert_child_ok(t, pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1101,7 @@ int main(void)
 		TL_TEST(test_region_opener_waits_for_live_init_to_finish),
 		TL_TEST(test_region_full_tmpfs_gives_enospc_not_sigbus),
 		TL_TEST(test_ns_create_on_full_tmpfs_gives_enospc),
+		TL_TEST(test_region_open_waits_out_a_brief_lease),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);
