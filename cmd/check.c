@@ -175,7 +175,8 @@ int cli_check_command(struct cli_ctx *ctx, int argc, char **argv,
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *dry_run = arg_lit0(NULL, "dry-run",
 					   "only report, change nothing");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0,
+					 CLI_MAX_NAMES(argc),
 					 c->names_help);
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, dry_run, names, end };

@@ -143,7 +143,8 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	struct arg_lit *bytes = arg_lit0("b", "bytes", "sizes in bytes");
 	struct arg_lit *nsopt = arg_lit0("N", "namespaces",
 					 "list the namespaces instead");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0,
+					 CLI_MAX_NAMES(argc),
 					 "only these regions");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, nsopt, verbose, json, raw, export, noheadings,

@@ -262,7 +262,8 @@ int cmd_unmap(struct cli_ctx *ctx, int argc, char **argv)
 					 "when corrupt");
 	struct arg_lit *nsopt = arg_lit0(NULL, "namespace",
 					 "remove the namespace itself");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0,
+					 CLI_MAX_NAMES(argc),
 					 "the regions to remove");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, force, nsopt, names, end };

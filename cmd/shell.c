@@ -293,7 +293,8 @@ int cmd_release(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *all = arg_lit0("a", "all", "every region held");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0,
+					 CLI_MAX_NAMES(argc),
 					 "the regions to release");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, all, names, end };
@@ -367,7 +368,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct arg_lit *help = arg_lit0("h", "help", "show this help");
 	struct arg_lit *verbose = arg_lit0("v", "verbose",
 					   "flags, data and VM lines too");
-	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0, CLI_MAX_NAMES,
+	struct arg_str *names = arg_strn(NULL, NULL, "NAME", 0,
+					 CLI_MAX_NAMES(argc),
 					 "only these regions");
 	struct arg_end *end = arg_end(CLI_MAX_ERRORS);
 	void *table[] = { help, verbose, names, end };

@@ -44,8 +44,12 @@ enum svmt_exit {
  */
 #define CLI_MAX_ERRORS 6
 
-/* Region names one command takes: as many as a namespace can hold. */
-#define CLI_MAX_NAMES ((int)SVMT_MAX_CAPACITY)
+/*
+ * Room for the region names of a command line of @argc words: no more can
+ * come.  (Room for a namespace's worth, 64 Ki, is half a megabyte that
+ * argtable allocates and clears on every line.)
+ */
+#define CLI_MAX_NAMES(argc) ((argc) > 1 ? (argc) - 1 : 1)
 
 /* ----------------------------------------------------------- the context */
 
