@@ -51,8 +51,9 @@ CMD_BIN := $(B)/cmd/svmtool
 # their headers and Debian packages.
 CMD_MODULES := $(shell test/deps.sh modules build)
 CMD_CFLAGS := $(shell pkg-config --cflags-only-I $(CMD_MODULES) 2>/dev/null)
-CMD_LIBS := $(shell pkg-config --libs $(CMD_MODULES) 2>/dev/null || \
-	echo -largtable2 -lsmartcols -lreadline)
+# readline is not linked: only the interactive shell loads it (cmd/readline.c).
+CMD_LIBS := $(shell pkg-config --libs $(filter-out readline,$(CMD_MODULES)) \
+	2>/dev/null || echo -largtable2 -lsmartcols)
 
 # ------------------------------------------------------------------ tests
 UNIT_SRCS := $(sort $(wildcard test/unit/test-*.c))

@@ -23,8 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <readline/history.h>
-#include <readline/readline.h>
+#include "readline.h"
 
 #define HISTORY_LINES 1000
 
@@ -545,9 +544,10 @@ static void history_save(const char *path, int added)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0 && flock(lock, LOCK_EX) == 0) {
-		append_history(added < history_length ? added : history_length,
-			       path);
-		history_truncate_file(path, HISTORY_LINES);
+		int n = *cli_rl.history_length;
+
+		cli_rl.append_history(added < n ? added : n, path);
+		cli_rl.history_truncate_file(path, HISTORY_LINES);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -666,7 +666,7 @@ static void comp_columns(const char *text, int ns)
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, text);
 	for (size_t i = 0; name(i); i++)
 		comp_add(prefix, text + plen, name(i));
-	rl_completion_suppress_append = 1; /* a comma may follow */
+	*cli_rl.rl_completion_suppress_append = 1; /* a comma may follow */
 }
 
 static int has_word(int argc, char **argv, const char *w)
@@ -723,7 +723,7 @@ static void comp_held(const char *text)
 
 static char **complete(const char *text, int start, int end)
 {
-	char *line = strndup(rl_line_buffer, (size_t)start);
+	char *line = strndup(*cli_rl.rl_line_buffer, (size_t)start);
 	char **argv = calloc((size_t)start / 2 + 3, sizeof(*argv));
 	char *buf = malloc((size_t)start + 1);
 	const struct cli_command *c = NULL;
@@ -731,7 +731,7 @@ static char **complete(const char *text, int start, int end)
 	int argc, i;
 
 	(void)end;
-	rl_attempted_completion_over = 1; /* never file names */
+	*cli_rl.rl_attempted_completion_over = 1; /* never file names */
 	comp_reset();
 	if (!line || !argv || !buf)
 		goto out;
@@ -788,7 +788,7 @@ out:
 	free(buf);
 	free(argv);
 	free(line);
-	return comp_n ? rl_completion_matches(text, comp_next) : NULL;
+	return comp_n ? cli_rl.rl_completion_matches(text, comp_next) : NULL;
 }
 
 /* ------------------------------------------------------------ interactive */
@@ -809,7 +809,8 @@ static void on_line(char *line)
 {
 	got_line = line;
 	got = 1;
-	rl_callback_handler_remove(); /* no second prompt after the line */
+	/* no second prompt after the line */
+	cli_rl.rl_callback_handler_remove();
 }
 
 /*
@@ -832,7 +833,7 @@ static char *read_line(const char *prompt, int *intr)
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 	sigdelset(&wait_mask, SIGINT);
-	rl_callback_handler_install(prompt, on_line);
+	cli_rl.rl_callback_handler_install(prompt, on_line);
 	while (!got) {
 		fd_set fds;
 
@@ -845,13 +846,13 @@ static char *read_line(const char *prompt, int *intr)
 			/* As sh does: "^C", then a fresh prompt. */
 			fputs("^C\n", stdout);
 			fflush(stdout);
-			rl_free_line_state();
-			rl_callback_sigcleanup();
-			rl_callback_handler_remove();
+			cli_rl.rl_free_line_state();
+			cli_rl.rl_callback_sigcleanup();
+			cli_rl.rl_callback_handler_remove();
 			*intr = 1;
 			break;
 		}
-		rl_callback_read_char();
+		cli_rl.rl_callback_read_char();
 	}
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	return *intr ? NULL : got_line;
@@ -860,18 +861,25 @@ static char *read_line(const char *prompt, int *intr)
 static int interactive(struct cli_ctx *ctx)
 {
 	struct sigaction sa = { .sa_handler = on_sigint }, old;
-	char *hist = history_path();
-	char prompt[SVMT_NAME_MAX + 16];
+	char prompt[SVMT_NAME_MAX + 16], err[256];
 	int added = 0, intr;
+	char *hist;
 
-	rl_readline_name = "svmtool";
-	rl_attempted_completion_function = complete;
-	rl_catch_signals = 0; /* ours: Ctrl-C drops the line, not the shell */
+	if (cli_rl_load(err, sizeof(err))) {
+		cli_warn("the interactive shell needs GNU readline: %s (a "
+			 "batch does not: svmtool -b FILE)", err);
+		return CLI_EXIT_FAIL;
+	}
+	hist = history_path();
+	*cli_rl.rl_readline_name = "svmtool";
+	*cli_rl.rl_attempted_completion_function = complete;
+	/* ours: Ctrl-C drops the line, not the shell */
+	*cli_rl.rl_catch_signals = 0;
 	comp_ctx = ctx;
-	using_history();
-	stifle_history(HISTORY_LINES);
+	cli_rl.using_history();
+	cli_rl.stifle_history(HISTORY_LINES);
 	if (hist)
-		read_history(hist);
+		cli_rl.read_history(hist);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old); /* no SA_RESTART: reads return EINTR */
 	/* Ctrl-C while a command waits for a lock abandons the wait. */
@@ -891,7 +899,7 @@ static int interactive(struct cli_ctx *ctx)
 			break;
 		}
 		if (line[strspn(line, " \t")]) {
-			add_history(line);
+			cli_rl.add_history(line);
 			added++;
 		}
 		interrupted = 0;

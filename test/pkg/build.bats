@@ -47,3 +47,17 @@ dry() {
 	run dry WERROR=1
 	assert_line --partial -Werror
 }
+
+@test "the command does not link readline: only the interactive shell loads it" {
+	run dry
+	assert_success
+	assert_line --regexp '-o [^ ]*/cmd/svmtool .*-lsmartcols'
+	refute_line --regexp '-o [^ ]*/cmd/svmtool .*-lreadline'
+	# and the binary built for these tests says so too
+	if [[ -x $top/cmd/svmtool ]]; then
+		run readelf -d "$top/cmd/svmtool"
+		assert_line --partial 'libsmartcols.so'
+		refute_line --partial 'libreadline'
+		refute_line --partial 'libtinfo'
+	fi
+}
