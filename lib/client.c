@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -138,37 +139,6 @@ bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b)
 	       (!a->pidfs_ino || !b->pidfs_ino || a->pidfs_ino == b->pidfs_ino);
 }
 
-int svmt_ident_alive(const struct svmt_ident *id)
-{
-	char state = '?';
-	uint64_t start;
-
-	if (id->pid <= 0)
-		return 0;
-	if (kill(id->pid, 0) < 0 && errno == ESRCH)
-		return 0;
-	/* Alive, or EPERM (another user's process): look closer. */
-	start = svmt_proc_start(id->pid, &state);
-	if (start == 0) {
-		/* /proc hidden or the process just went: ask kill again. */
-		return !(kill(id->pid, 0) < 0 && errno == ESRCH);
-	}
-	if (state == 'X' || state == 'x')
-		return 0;
-	/* A zombie leader whose other threads run is a live process. */
-	if (state == 'Z' && proc_threads(id->pid) < 2)
-		return 0;
-	if (id->start && start != id->start)
-		return 0;
-	if (id->pidfs_ino) {
-		uint64_t ino = pidfs_ino(id->pid);
-
-		if (ino && ino != id->pidfs_ino)
-			return 0;
-	}
-	return 1;
-}
-
 /* The text of /proc/PID/maps, for kernels without the ioctl. */
 static int maps_text_file_at(int fd, uint64_t addr)
 {
@@ -217,13 +187,119 @@ static int maps_file_at(pid_t pid, uint64_t addr)
 	return rc;
 }
 
+/* Liveness as /proc tells it: kill, then the state and start time. */
+static int proc_alive(const struct svmt_ident *id)
+{
+	char state = '?';
+	uint64_t start;
+
+	if (kill(id->pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	/* Alive, or EPERM (another user's process): look closer. */
+	start = svmt_proc_start(id->pid, &state);
+	if (start == 0) {
+		/* /proc hidden or the process just went: ask kill again. */
+		return !(kill(id->pid, 0) < 0 && errno == ESRCH);
+	}
+	if (state == 'X' || state == 'x')
+		return 0;
+	/* A zombie leader whose other threads run is a live process. */
+	if (state == 'Z' && proc_threads(id->pid) < 2)
+		return 0;
+	if (id->start && start != id->start)
+		return 0;
+	if (id->pidfs_ino) {
+		uint64_t ino = pidfs_ino(id->pid);
+
+		if (ino && ino != id->pidfs_ino)
+			return 0;
+	}
+	return 1;
+}
+
+#define PIDFD_DEAD (-1)
+#define PIDFD_ASK_PROC (-2)
+
+/*
+ * The process @id names, by its pidfs inode: pidfs numbers its inodes
+ * afresh for every process of a boot, so a pidfd of @id->pid with the
+ * recorded inode is that very process (the start time adds nothing), and
+ * no such pid or another inode is a dead client.  Needs no permission
+ * (kill's EPERM does not arise).  Returns the pidfd (the caller closes
+ * it), PIDFD_DEAD, or PIDFD_ASK_PROC when it cannot tell: nothing
+ * recorded, no pidfs here (this process got no inode for itself), no
+ * descriptor to spare, pidfd_open filtered.
+ */
+static int pidfd_of(const struct svmt_ident *id)
+{
+	struct stat st;
+	int fd;
+
+	if (!id->pidfs_ino || !svmt_self()->pidfs_ino)
+		return PIDFD_ASK_PROC;
+	fd = (int)syscall(SYS_pidfd_open, id->pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? PIDFD_DEAD : PIDFD_ASK_PROC;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return PIDFD_ASK_PROC;
+	}
+	if ((uint64_t)st.st_ino != id->pidfs_ino) {
+		close(fd);
+		return PIDFD_DEAD;
+	}
+	return fd;
+}
+
+/* Has the process of @pidfd exited (a zombie, or reaped)?  A zombie
+ * leader whose other threads run has not.  1 yes, 0 no, -1 cannot tell. */
+static int pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (poll(&p, 1, 0) < 0)
+		return -1;
+	return (p.revents & (POLLIN | POLLHUP)) != 0;
+}
+
+/*
+ * Is @id alive and, with @exec_check, still mapping a file at @base?  By
+ * pidfs identity when it can tell, by /proc otherwise.  The pidfd is
+ * asked whether its process exited only after the maps were read: a
+ * process that has not exited still holds its pid, so the maps read were
+ * its own, not those of a process that got the pid since.
+ */
+static int alive(const struct svmt_ident *id, bool exec_check, uint64_t base)
+{
+	int fd, rc;
+
+	if (id->pid <= 0)
+		return 0;
+	exec_check = exec_check && id->pid != svmt_self()->pid;
+	fd = pidfd_of(id);
+	if (fd == PIDFD_DEAD)
+		return 0;
+	if (fd == PIDFD_ASK_PROC)
+		return proc_alive(id) &&
+		       (!exec_check || maps_file_at(id->pid, base) != 0);
+	rc = !exec_check || maps_file_at(id->pid, base) != 0;
+	if (rc) {
+		int gone = pidfd_exited(fd);
+
+		rc = gone < 0 ? proc_alive(id) : !gone;
+	}
+	close(fd);
+	return rc;
+}
+
+int svmt_ident_alive(const struct svmt_ident *id)
+{
+	return alive(id, false, 0);
+}
+
 int svmt_client_alive(const struct svmt_ident *id, uint64_t base)
 {
-	if (!svmt_ident_alive(id))
-		return 0;
-	if (id->pid == svmt_self()->pid)
-		return 1;
-	return maps_file_at(id->pid, base) != 0;
+	return alive(id, true, base);
 }
 
 static struct svmt_ident *clients_of(const struct svmt_rctx *ctx)

@@ -6,6 +6,7 @@
 #include "testlib.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
 
 #define PERSIST (SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT)
 
@@ -287,6 +288,21 @@ static int leader_exits_child(void *p)
 	pthread_exit(NULL);
 }
 
+/* The pidfs inode of @pid's pidfd, 0 when there is none. */
+static uint64_t pidfs_ino_of(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct stat st;
+	uint64_t ino = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0)
+		ino = (uint64_t)st.st_ino;
+	close(fd);
+	return ino;
+}
+
 /* A process whose main thread exited (a zombie leader) still runs. */
 static void test_zombie_leader_with_live_threads_is_alive(void **state)
 {
@@ -302,6 +318,10 @@ static void test_zombie_leader_with_live_threads_is_alive(void **state)
 	id.pid = kid;
 	id.start = svmt_proc_start(kid, NULL);
 	assert_int_equal(svmt_ident_alive(&id), 1);
+	/* and as a pidfs kernel records it: told by the pidfd, not /proc */
+	id.pidfs_ino = pidfs_ino_of(kid);
+	if (id.pidfs_ino && svmt_self()->pidfs_ino)
+		assert_int_equal(svmt_ident_alive(&id), 1);
 	tl_kill(t, kid);
 }
 
