@@ -367,16 +367,25 @@ uint32_t svmt_clients_live(const struct svmt_rctx *ctx, pid_t *first)
 	return live;
 }
 
+/*
+ * One pass: the live are copied down over the dead, the tail is zeroed,
+ * then the count is stored.  A death half-way leaves every live client in
+ * [0, nclients), some twice, and some dead ones not yet dropped: the
+ * lock's repair (svmt_region_repair) removes duplicates, and the next scan
+ * the dead.
+ */
 uint32_t svmt_clients_purge(const struct svmt_rctx *ctx, svmt_event_fn fn,
 			    void *arg, const char *name)
 {
 	struct svmt_rhdr *h = ctx->h;
 	struct svmt_ident *c = clients_of(ctx);
-	uint32_t i = 0, removed = 0, n = clients_count(ctx);
+	uint32_t i, k = 0, n = clients_count(ctx);
 
-	while (i < n) {
+	for (i = 0; i < n; i++) {
 		if (svmt_client_alive(&c[i], h->base)) {
-			i++;
+			if (k != i)
+				c[k] = c[i];
+			k++;
 			continue;
 		}
 		if (fn) {
@@ -391,14 +400,12 @@ uint32_t svmt_clients_purge(const struct svmt_rctx *ctx, svmt_event_fn fn,
 				 (int)c[i].pid);
 			fn(&ev, arg);
 		}
-		memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
-		n--;
-		SVMT_CRASH("scan-ghost-shifted");
-		memset(&c[n], 0, sizeof(*c));
-		removed++;
+		SVMT_CRASH("scan-ghost-dropped");
 	}
-	h->nclients = n;
-	return removed;
+	if (k < n)
+		memset(&c[k], 0, (n - k) * sizeof(*c));
+	h->nclients = k;
+	return n - k;
 }
 
 bool svmt_obj_mapped(dev_t dev, ino_t ino, pid_t *pid)

@@ -126,40 +126,47 @@ static void test_scan_dry_run_reports_ghost_and_changes_nothing(void **state)
 	tl_snap_free(&after);
 }
 
+/* Dead and live clients in turns: the dead go, the live stay in order. */
 static void test_scan_removes_ghosts(void **state)
 {
 	struct tl *t = *state;
 	const char *names[] = { "g", NULL };
-	struct kid_arg dead = { .names = { "g" } };
-	struct kid_arg live = { .names = { "g" } };
+	struct kid_arg kids[5] = {
+		{ .names = { "g" } }, { .names = { "g" } }, { .names = { "g" } },
+		{ .names = { "g" } }, { .names = { "g" } },
+	};
 	struct tl_evlog log = { 0 };
 	svmt_region_list *all = NULL;
 	const struct svmt_region_info *ri;
 	svmt_ns *ns = NULL;
 	size_t n = 0;
 	const struct tl_ev *ev;
-	pid_t k1, k2;
+	pid_t k[5];
+	int i;
 
 	make_regions(t, names, PERSIST);
-	k1 = spawn_attached(t, &dead);
-	k2 = spawn_attached(t, &live);
-	tl_kill(t, k1);
+	for (i = 0; i < 5; i++)
+		k[i] = spawn_attached(t, &kids[i]);
+	tl_kill(t, k[0]);
+	tl_kill(t, k[2]);
+	tl_kill(t, k[3]);
 	ri = list_region(t, "g", &all, &n);
-	assert_int_equal(ri->nclients, 2);
-	assert_int_equal(ri->nghosts, 1);
+	assert_int_equal(ri->nclients, 5);
+	assert_int_equal(ri->nghosts, 3);
 	svmt_list_free(all);
 
 	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &ns));
 	assert_ok(svmt_scan(ns, NULL, 0, 0, tl_ev_collect, &log));
 	ev = assert_event(&log, SVMT_EV_GHOST, "g");
-	assert_int_equal(ev->pid, k1);
+	assert_int_equal(ev->pid, k[0]);
 	assert_int_equal(ev->fixed, 1);
-	assert_int_equal(tl_ev_count(&log, SVMT_EV_GHOST), 1);
+	assert_int_equal(tl_ev_count(&log, SVMT_EV_GHOST), 3);
 
 	ri = list_region(t, "g", &all, &n);
-	assert_int_equal(ri->nclients, 1);
+	assert_int_equal(ri->nclients, 2);
 	assert_int_equal(ri->nghosts, 0);
-	assert_int_equal(ri->clients[0]->pid, k2);
+	assert_int_equal(ri->clients[0]->pid, k[1]);
+	assert_int_equal(ri->clients[1]->pid, k[4]);
 	svmt_list_free(all);
 
 	memset(&log, 0, sizeof log);
