@@ -6,6 +6,8 @@
  * failing with EPERM means alive (another user's process); a zombie is dead.
  * A process that exec'ed keeps all three but no longer maps the region: a
  * client that looks alive is also asked what it maps at the region's base.
+ * A record with a pidfs inode is told by a pidfd (no /proc read); /proc is
+ * the fallback for the others and for kernels or sandboxes without pidfds.
  */
 #include "svmtool-private.h"
 #include "procmap.h"
