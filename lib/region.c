@@ -343,8 +343,11 @@ static int region_build(struct svmt_ns *ns, const char *name,
 {
 	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 	struct svmt_dir d = svmt_ns_dir(ns);
-	struct svmt_rhdr *h = MAP_FAILED;
+	struct svmt_rhdr *h = MAP_FAILED, built;
 	bool heap = o->flags & SVMT_REGION_HEAP;
+	/* Nothing to attach, no heap or init to run in the data: the header
+	 * is built here and written with one pwrite, nothing is mapped. */
+	bool direct = !out && !heap && !o->file;
 	struct data_file df = { .fd = -1 };
 	/* The object holds the data area unless a file does. */
 	uint64_t objlen = o->file ? c->data_off : c->size;
@@ -377,13 +380,21 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	if (rc)
 		goto fail;
 	SVMT_CRASH("create-allocated");
-	h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
-		 PROT_READ | PROT_WRITE, MAP_SHARED | (out ? MAP_FIXED : 0), fd, 0);
-	if (h == MAP_FAILED) {
-		rc = -errno;
-		goto fail;
+	if (direct) {
+		memset(&built, 0, sizeof(built));
+		h = &built;
+	} else {
+		h = mmap(out ? (void *)(uintptr_t)c->base : NULL, maplen,
+			 PROT_READ | PROT_WRITE,
+			 MAP_SHARED | (out ? MAP_FIXED : 0), fd, 0);
+		if (h == MAP_FAILED) {
+			rc = -errno;
+			goto fail;
+		}
 	}
-	if (!o->file) {
+	if (direct) {
+		; /* no data area in hand */
+	} else if (!o->file) {
 		data = (char *)h + c->data_off;
 	} else if (out || o->init) {
 		data = mmap(out ? (void *)(uintptr_t)(c->base + c->data_off) : NULL,
@@ -437,6 +448,14 @@ static int region_build(struct svmt_ns *ns, const char *name,
 		goto fail;
 	SVMT_CRASH("create-header-written");
 	atomic_store_explicit(&h->state, SVMT_RS_READY, memory_order_release);
+	if (direct) { /* not at its name before the link below */
+		ssize_t n = pwrite(fd, h, sizeof(*h), 0);
+
+		if (n != (ssize_t)sizeof(*h)) {
+			rc = n < 0 ? -errno : -EIO;
+			goto fail;
+		}
+	}
 	SVMT_CRASH("create-ready-unpublished");
 	/*
 	 * Publish under the namespace lock, and only while the claim is still
@@ -476,7 +495,8 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	if (!out) {
 		if (o->file && data)
 			munmap(data, c->data_size);
-		munmap(h, maplen);
+		if (!direct)
+			munmap(h, maplen);
 		return 0;
 	}
 	rc = new_handle(ns, name, h, c, region_rflags(o), out);
@@ -486,7 +506,7 @@ static int region_build(struct svmt_ns *ns, const char *name,
 fail:
 	claim_rollback(ns, name, c);
 fail_nolock:
-	if (h != MAP_FAILED) {
+	if (h != MAP_FAILED && !direct) {
 		if (out)
 			svmt_space_unmap(c->base, c->size);
 		else
