@@ -519,13 +519,64 @@ fail_nolock:
 	return rc;
 }
 
+/*
+ * Map object @fd of region @name at the extent the directory gave it,
+ * @seen, and validate a copy of the header taken from the mapping: the
+ * geometry is read from that copy only.  The mapping covers the object as
+ * far as it reaches into the extent (a file-backed region's object ends at
+ * its data); the caller gives the extent back to the reservation.
+ */
+static int attach_header(struct svmt_ns *ns, const char *name, int fd,
+			 const struct stat *st, const struct svmt_dirent *seen,
+			 struct svmt_rhdr *hdr, struct svmt_rhdr **h)
+{
+	uint64_t fsize = (uint64_t)st->st_size, page = ns->g.page;
+	uint64_t len = svmt_page_up(fsize, page), avail;
+	void *p;
+	int rc;
+
+	/* The extent is checked before anything is mapped at it. */
+	if (seen->base & (page - 1) || seen->size & (page - 1) ||
+	    !seen->size || seen->base < ns->g.area_start ||
+	    seen->base >= ns->g.base + ns->g.span ||
+	    seen->size > ns->g.base + ns->g.span - seen->base)
+		return svmt_fail(SVMT_ECORRUPT, "directory entry of '%s' is "
+				 "outside the namespace's span", name);
+	if (overlaps_local(ns, seen->base, seen->size))
+		return svmt_fail(-EBUSY, "this process still maps a removed "
+				 "region at 0x%" PRIx64, seen->base);
+	if (fsize < SVMT_RHDR_MIN)
+		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
+				 "(%" PRIu64 " bytes)", fsize);
+	if (len > seen->size)
+		len = seen->size; /* larger than its extent: refused below */
+	p = mmap((void *)(uintptr_t)seen->base, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*h = p;
+	avail = fsize < sizeof(*hdr) ? fsize : sizeof(*hdr);
+	memset(hdr, 0, sizeof(*hdr));
+	memcpy(hdr, p, avail);
+	/* Truncated since the fstat, with the SIGBUS guard: zeros were read. */
+	if (svmt_sigbus_hit(p, avail))
+		return svmt_fail(SVMT_ECORRUPT, "region object truncated "
+				 "while read");
+	rc = svmt_rhdr_validate(hdr, avail, fsize, page, ns->root_name, name,
+				true);
+	if (!rc && hdr->hdr_size < sizeof(*hdr))
+		memset((char *)hdr + hdr->hdr_size, 0,
+		       sizeof(*hdr) - hdr->hdr_size);
+	return rc;
+}
+
 /* Attach an existing READY region; -EAGAIN when it changed under us. */
 static int region_attach(struct svmt_ns *ns, const char *name,
 			 const struct svmt_dirent *seen,
 			 const struct svmt_region_opts *o,
 			 struct svmt_region **out)
 {
-	struct svmt_rhdr hdr, *h;
+	struct svmt_rhdr hdr, *h = MAP_FAILED;
 	struct svmt_rctx ctx;
 	struct claim c;
 	struct stat st;
@@ -538,7 +589,9 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 				 "run recover", name);
 	if (fd < 0)
 		return fd;
-	rc = svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
+	/* Attaching maps the header anyway: it is validated there. */
+	rc = out ? attach_header(ns, name, fd, &st, seen, &hdr, &h)
+		 : svmt_rhdr_read(ns, fd, &st, name, true, &hdr);
 	if (!rc && hdr.generation != seen->generation)
 		rc = -EAGAIN; /* replaced since we looked */
 	else if (!rc && (hdr.base != seen->base || hdr.size != seen->size ||
@@ -557,15 +610,10 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 	    (o->flags & SVMT_REGION_HEAP) && !(hdr.flags & SVMT_RF_HEAP))
 		rc = svmt_fail(SVMT_ENOHEAP, "region '%s' exists without a heap",
 			       name);
-	if (!rc && !out) {
+	if (rc || !out) {
 		close(fd);
-		return 0;
-	}
-	if (!rc && overlaps_local(ns, hdr.base, hdr.size))
-		rc = svmt_fail(-EBUSY, "this process still maps a removed "
-			       "region at 0x%" PRIx64, hdr.base);
-	if (rc) {
-		close(fd);
+		if (h != MAP_FAILED)
+			svmt_space_unmap(seen->base, seen->size);
 		return rc;
 	}
 	/* A file-backed region: the header from the object, the data from
@@ -574,8 +622,8 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		int dfd = svmt_rhdr_open_file(&hdr, O_RDWR);
 
 		if (dfd < 0) {
-			close(fd);
-			return dfd;
+			rc = dfd;
+			goto fail_fd;
 		}
 		p = mmap((void *)(uintptr_t)(hdr.base + hdr.data_off),
 			 hdr.data_size, PROT_READ | PROT_WRITE,
@@ -583,21 +631,10 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		close(dfd);
 		if (p == MAP_FAILED) {
 			rc = -errno;
-			close(fd);
-			svmt_space_unmap(hdr.base, hdr.size);
-			return rc;
+			goto fail_fd;
 		}
 	}
-	p = mmap((void *)(uintptr_t)hdr.base,
-		 SVMT_RHDR_FILE(&hdr) ? hdr.data_off : hdr.size,
-		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	close(fd);
-	if (p == MAP_FAILED) {
-		rc = -errno;
-		svmt_space_unmap(hdr.base, hdr.size);
-		return rc;
-	}
-	h = p;
 	/* Geometry is taken from the validated copy, never re-read. */
 	c = (struct claim){ hdr.base, hdr.size, hdr.generation, hdr.data_off,
 			    hdr.data_size, hdr.max_clients,
@@ -619,6 +656,10 @@ static int region_attach(struct svmt_ns *ns, const char *name,
 		return 0;
 fail:
 	svmt_space_unmap(c.base, hdr.size);
+	return rc;
+fail_fd:
+	close(fd);
+	svmt_space_unmap(hdr.base, hdr.size);
 	return rc;
 }
 
