@@ -194,6 +194,7 @@ static int root_create(int dirfd, const char *objname, const char *root,
 	r->free_off = free_off;
 	r->free_cap = cap + 1;
 	r->page_size = (uint32_t)page;
+	r->ro_compat = SVMT_ROOT_RO_COMPAT_ATTACHES;
 	r->creator_uid = (uint32_t)geteuid();
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->ctime = now.tv_sec;

@@ -780,6 +780,8 @@ static void recover_orphan(struct svmt_ns *ns, const char *name,
 		e->generation = hdr.generation;
 		e->creator = hdr.creator;
 		e->owner_uid = (uint32_t)-1;
+		/* Its clients attached through an entry now gone. */
+		e->attaches = SVMT_ATTACHES_UNKNOWN;
 		SVMT_CRASH("recover-orphan-entering");
 		atomic_store_explicit(&e->state, SVMT_ENT_READY,
 				      memory_order_release);

@@ -85,6 +85,64 @@ void svmt_dir_remove_entry(struct svmt_ns *ns, struct svmt_dirent *e)
 		svmt_dir_rebuild(&d, NULL, NULL);
 }
 
+/* Under the namespace lock: an attach of entry @e begins. */
+static void attaches_begin(struct svmt_dirent *e)
+{
+	if (e->attaches != SVMT_ATTACHES_UNKNOWN)
+		e->attaches++; /* at UINT32_MAX - 1 too: then unknown */
+}
+
+/* Under the namespace lock: an attach of generation @gen of @name ended
+ * (it is no longer registered, or never was). */
+static void attaches_end(struct svmt_ns *ns, const char *name, uint64_t gen)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e = svmt_dir_find(&d, name);
+
+	if (e && e->generation == gen && e->attaches &&
+	    e->attaches != SVMT_ATTACHES_UNKNOWN)
+		e->attaches--;
+}
+
+/* An attach that failed ends, its error detail kept.  Bounded like every
+ * wait: when the lock stays busy, the count stays high, which only costs a
+ * removal its fast path. */
+static void attach_abandon(struct svmt_ns *ns, const char *name, uint64_t gen)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", svmt_errdetail());
+	if (!svmt_ns_lock(ns, SVMT_TAG_OPEN, NULL)) {
+		attaches_end(ns, name, gen);
+		svmt_ns_unlock(ns);
+	}
+	svmt_fail(0, "%s", why);
+}
+
+/*
+ * Under the namespace lock: may region @e, whose validated header @hdr was
+ * read after the lock was taken, go without taking its own lock?  Only when
+ * no client can be registered nor registering: every registration happens
+ * between an attaches_begin() and its attaches_end(), and begins under this
+ * lock; and none is left in the table (dead clients, an entry recover
+ * made).  Its lock must be free, and sound as the lock path checks it: 1,
+ * 0 (take the lock), or SVMT_ECORRUPT.
+ */
+static int unattached(const struct svmt_ns *ns, const struct svmt_dirent *e,
+		      const struct svmt_rhdr *hdr)
+{
+	struct svmt_lock_view v;
+	int rc;
+
+	if (!(ns->g.feat.ro_compat & SVMT_ROOT_RO_COMPAT_ATTACHES) ||
+	    e->attaches != 0 || hdr->nclients != 0)
+		return 0;
+	rc = svmt_lock_inspect(&hdr->meta, &v);
+	if (rc)
+		return rc;
+	return !v.tid && !v.owner_died && !v.unrecoverable;
+}
+
 static struct svmt_region *find_local(struct svmt_ns *ns, const char *name)
 {
 	struct svmt_region *r;
@@ -757,6 +815,7 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			e->generation = c.gen = ++ns->r->generation;
 			e->creator = *svmt_self();
 			e->owner_uid = (uint32_t)o->owner;
+			e->attaches = out ? 1 : 0; /* the creator registers */
 			SVMT_CRASH("create-claim-filled");
 			atomic_store_explicit(&e->state, SVMT_ENT_INIT,
 					      memory_order_release);
@@ -764,10 +823,16 @@ static int region_open(struct svmt_ns *ns, const char *name,
 			return region_build(ns, name, &c, o, out);
 		}
 		memcpy(&seen, e, sizeof(seen));
-		svmt_ns_unlock(ns);
-		if (create && (o->flags & SVMT_REGION_EXCL))
+		if (create && (o->flags & SVMT_REGION_EXCL)) {
+			svmt_ns_unlock(ns);
 			return svmt_fail(-EEXIST, "region '%s' exists", name);
+		}
+		if (out)
+			attaches_begin(e);
+		svmt_ns_unlock(ns);
 		rc = region_attach(ns, name, &seen, o, out);
+		if (rc && out)
+			attach_abandon(ns, name, seen.generation);
 		if (rc != -EAGAIN || ++tries > 8)
 			return rc == -EAGAIN ? svmt_fail(-EBUSY, "region '%s' "
 							 "keeps changing", name)
@@ -836,9 +901,10 @@ int svmt_region_open(svmt_ns *ns, const char *name,
 	return rc;
 }
 
-int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
-			       uint64_t gen, const struct svmt_rctx *c,
-			       bool *destroyed)
+/* svmt_region_destroy_unused(), the namespace lock held. */
+static int destroy_unused_locked(struct svmt_ns *ns, const char *name,
+				 uint64_t gen, const struct svmt_rctx *c,
+				 bool *destroyed)
 {
 	struct svmt_rhdr *h = c->h;
 	struct svmt_dir d = svmt_ns_dir(ns);
@@ -846,16 +912,13 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 	int rc;
 
 	*destroyed = false;
-	rc = svmt_ns_lock(ns, SVMT_TAG_REMOVE, NULL);
-	if (rc)
-		return rc;
 	e = svmt_dir_find(&d, name);
 	if (!e || e->generation != gen ||
 	    atomic_load_explicit(&e->state, memory_order_acquire) != SVMT_ENT_READY)
-		goto out;
+		return 0;
 	rc = rlock(c, SVMT_TAG_REMOVE, ns->timeout_ms, NULL);
 	if (rc)
-		goto out;
+		return rc;
 	/* Only what can go entirely: an object this process may not unlink
 	 * stays, with its entry. */
 	rc = svmt_obj_can_unlink(ns, name);
@@ -872,7 +935,20 @@ int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
 		*destroyed = true;
 	}
 	svmt_lock_release(&h->meta);
-out:
+	return rc;
+}
+
+int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
+			       uint64_t gen, const struct svmt_rctx *c,
+			       bool *destroyed)
+{
+	int rc;
+
+	*destroyed = false;
+	rc = svmt_ns_lock(ns, SVMT_TAG_REMOVE, NULL);
+	if (rc)
+		return rc;
+	rc = destroy_unused_locked(ns, name, gen, c, destroyed);
 	svmt_ns_unlock(ns);
 	return rc;
 }
@@ -881,7 +957,7 @@ static int region_detach(struct svmt_region *r)
 {
 	struct svmt_ns *ns = r->ns;
 	struct svmt_rctx c = { r->h, r->max_clients, r->clients_off };
-	uint32_t left;
+	uint32_t left = 0;
 	bool destroyed;
 	int rc = 0;
 
@@ -900,10 +976,17 @@ static int region_detach(struct svmt_region *r)
 		SVMT_CRASH("close-unregistered");
 		left = r->h->nclients;
 		svmt_lock_release(&r->h->meta);
+		/* Unregistered: the attach ends (still registered, it would
+		 * stay counted).  The last client out of a region that is not
+		 * persistent destroys it. */
+		rc = svmt_ns_lock(ns, SVMT_TAG_CLOSE, NULL);
+	}
+	if (!rc) {
+		attaches_end(ns, r->name, r->generation);
 		if (!r->persistent && left == 0)
-			rc = svmt_region_destroy_unused(ns, r->name,
-							r->generation, &c,
-							&destroyed);
+			rc = destroy_unused_locked(ns, r->name, r->generation,
+						   &c, &destroyed);
+		svmt_ns_unlock(ns);
 	}
 	svmt_space_unmap(r->base, r->size);
 	return rc;
@@ -1115,6 +1198,15 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 			goto out;
 		goto drop;
 	}
+	/* Nobody attached, nobody attaching (that needs this lock): nothing
+	 * to check or mark under the region's own lock, nobody to tell. */
+	rc = unattached(ns, e, &hdr);
+	if (rc == SVMT_ECORRUPT && force)
+		goto drop; /* a corrupt lock is a corrupt object */
+	if (rc < 0)
+		goto out;
+	if (rc)
+		goto drop;
 	h = mmap(NULL, hdr.data_off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = -errno;

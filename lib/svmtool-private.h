@@ -48,8 +48,11 @@ uint64_t svmt_sys_page(void);
 #define SVMT_RFEAT_COMPAT_HEAP 0x1u    /* region: a heap in the data area */
 #define SVMT_RFEAT_INCOMPAT_FILE 0x1u  /* region: data area in a regular
 					  file; the object ends at data_off */
+/* namespace: directory entries count their attaches (svmt_dirent.attaches);
+ * a writer that does not know it would attach uncounted */
+#define SVMT_ROOT_RO_COMPAT_ATTACHES 0x1u
 #define SVMT_ROOT_COMPAT_KNOWN 0u
-#define SVMT_ROOT_RO_COMPAT_KNOWN 0u
+#define SVMT_ROOT_RO_COMPAT_KNOWN SVMT_ROOT_RO_COMPAT_ATTACHES
 #define SVMT_ROOT_INCOMPAT_KNOWN 0u
 #define SVMT_RGN_COMPAT_KNOWN SVMT_RFEAT_COMPAT_HEAP
 #define SVMT_RGN_RO_COMPAT_KNOWN 0u
@@ -183,8 +186,18 @@ struct svmt_dirent {
 	uint64_t generation;
 	struct svmt_ident creator;
 	uint32_t owner_uid;      /* owner the creator gave the object */
-	uint32_t pad;
+	/*
+	 * Attaches begun (under the namespace lock, before registering) and
+	 * not yet ended (after unregistering): never below the number of
+	 * clients registered through this entry.  A process that dies
+	 * attached leaves it higher, which only costs a removal its fast
+	 * path.  SVMT_ATTACHES_UNKNOWN: not counted (an entry recover made).
+	 * Meaningful only with SVMT_ROOT_RO_COMPAT_ATTACHES (was padding).
+	 */
+	uint32_t attaches;
 };
+
+#define SVMT_ATTACHES_UNKNOWN UINT32_MAX
 
 struct svmt_extent {
 	uint64_t start, len;

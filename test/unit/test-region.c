@@ -673,6 +673,64 @@ static void test_region_remove_busy_with_live_client_ok_after_it_dies(void **sta
 	}
 }
 
+/* The directory entry's count of attaches begun and not ended. */
+static uint32_t attaches(svmt_ns *ns, const char *name)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e = svmt_dir_find(&d, name);
+
+	assert_non_null(e);
+	return e->attaches;
+}
+
+/*
+ * A removal skips the region's own lock only when the directory says no
+ * attach began that did not end: the count follows every attach, a
+ * failed one too, and a client that dies attached keeps it up (the
+ * removal then takes the lock and finds the client dead).
+ */
+static void test_region_attaches_are_counted_for_removal(void **state)
+{
+	struct tl *t = *state;
+	struct share_arg a = { t, tl_chan_new(t) };
+	svmt_ns *ns = tl_ns_create(t), *na = NULL;
+	struct svmt_region_opts o;
+	svmt_region *r = NULL, *r2 = NULL;
+	pid_t kid;
+
+	assert_true(ns->g.feat.ro_compat & SVMT_ROOT_RO_COMPAT_ATTACHES);
+	tl_ropts(&o, 8192, PERSIST);
+	assert_ok(svmt_region_open(ns, "mine", &o, &r)); /* the creator */
+	assert_int_equal(attaches(ns, "mine"), 1);
+	assert_ok(svmt_region_close(r));
+	assert_int_equal(attaches(ns, "mine"), 0);
+	tl_region_make(ns, "busy", 8192);
+	assert_int_equal(attaches(ns, "busy"), 0);
+	svmt_region_opts_init(&o);
+	assert_ok(svmt_region_open(ns, "busy", &o, &r));
+	assert_ok(svmt_region_open(ns, "busy", &o, &r2)); /* the same handle */
+	assert_int_equal(attaches(ns, "busy"), 1);
+	assert_ok(svmt_region_close(r2));
+	assert_ok(svmt_region_close(r));
+	assert_int_equal(attaches(ns, "busy"), 0);
+	o.size = 4096; /* a failed attach ends too */
+	assert_rc(svmt_region_open(ns, "busy", &o, &r), SVMT_ESIZE);
+	assert_int_equal(attaches(ns, "busy"), 0);
+	/* a live client elsewhere: refused; killed attached: the count
+	 * stays, the lock path finds it dead */
+	kid = tl_fork(t, holder_child, &a);
+	assert_await(a.c, 'H');
+	assert_int_equal(attaches(ns, "busy"), 1);
+	assert_rc(svmt_region_remove(ns, "busy", 0), -EBUSY);
+	tl_kill(t, kid);
+	assert_int_equal(attaches(ns, "busy"), 1);
+	assert_ok(tl_ns_open(t, SVMT_NS_NOATTACH, &na));
+	assert_ok(svmt_region_remove(na, "busy", 0));
+	assert_ok(svmt_region_remove(na, "mine", 0));
+	assert_int_equal(tl_count_files(t), 1);
+	tl_ns_close(t, na);
+}
+
 static void test_region_remove_force_with_live_client(void **state)
 {
 	struct tl *t = *state;
@@ -1094,6 +1152,7 @@ int main(void)
 		TL_TEST(test_region_reopen_after_forced_removal_gives_the_new_region),
 		TL_TEST(test_region_remove_busy_with_live_client_ok_after_it_dies),
 		TL_TEST(test_region_remove_force_with_live_client),
+		TL_TEST(test_region_attaches_are_counted_for_removal),
 		TL_TEST(test_region_init_callback_runs_once_at_final_address),
 		TL_TEST(test_region_init_failure_rolls_back),
 		TL_TEST(test_region_live_creator_in_init_makes_openers_time_out),
