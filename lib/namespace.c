@@ -665,27 +665,37 @@ int svmt_obj_unlink(struct svmt_ns *ns, const char *name)
 	return unlinkat(ns->dirfd, objname, 0) ? -errno : 0;
 }
 
-int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name)
+int svmt_obj_can_unlink_st(struct svmt_ns *ns, const char *name,
+			   const struct stat *st)
 {
-	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
-	struct stat st, dir;
+	struct stat dir;
 	uid_t me = geteuid();
 
-	svmt_objname(objname, sizeof(objname), ns->root_name, name);
-	if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fstat(ns->dirfd, &dir) < 0)
-		return -errno;
 	if (faccessat(ns->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
 		return svmt_fail(-errno, "cannot remove objects from the shm "
 				 "directory: %s", svmt_errno_text(errno));
 	/* The sticky bit: only the owner of the file or of the directory
 	 * (or root) may remove it. */
-	if ((dir.st_mode & S_ISVTX) && me != 0 && me != st.st_uid &&
-	    me != dir.st_uid)
+	if (me == 0 || me == st->st_uid)
+		return 0;
+	if (fstat(ns->dirfd, &dir) < 0)
+		return -errno;
+	if ((dir.st_mode & S_ISVTX) && me != dir.st_uid)
 		return svmt_fail(-EPERM, "the object of '%s' belongs to uid %u "
 				 "in a sticky shm directory: only its owner or "
-				 "root can remove it", name, (unsigned)st.st_uid);
+				 "root can remove it", name, (unsigned)st->st_uid);
 	return 0;
+}
+
+int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name)
+{
+	char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
+	struct stat st;
+
+	svmt_objname(objname, sizeof(objname), ns->root_name, name);
+	if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return svmt_obj_can_unlink_st(ns, name, &st);
 }
 
 int svmt_obj_open(struct svmt_ns *ns, const char *name, int oflags,

@@ -1175,10 +1175,10 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto out;
 	}
 	/* Check first, change after: all of it goes, or nothing does. */
-	rc = svmt_obj_can_unlink(ns, nm);
-	if (rc && rc != -ENOENT)
-		goto out;
 	if (atomic_load_explicit(&e->state, memory_order_acquire) == SVMT_ENT_INIT) {
+		rc = svmt_obj_can_unlink(ns, nm);
+		if (rc && rc != -ENOENT)
+			goto out;
 		if (svmt_ident_alive(&e->creator)) { /* even when forced */
 			rc = svmt_fail(-EBUSY, "region '%s' is being created by "
 				       "pid %d", nm, e->creator.pid);
@@ -1187,6 +1187,11 @@ int svmt_region_remove(svmt_ns *ns, const char *name, unsigned flags)
 		goto drop;
 	}
 	fd = svmt_obj_open(ns, nm, O_RDWR, (uid_t)e->owner_uid, &st);
+	/* The object opened is the one at the name: its own stat will do. */
+	rc = fd >= 0 ? svmt_obj_can_unlink_st(ns, nm, &st)
+		     : svmt_obj_can_unlink(ns, nm);
+	if (rc && rc != -ENOENT)
+		goto out;
 	if (fd == -ENOENT)
 		goto drop; /* the object is gone already */
 	rc = fd < 0 ? fd : svmt_rhdr_read(ns, fd, &st, nm, true, &hdr);

@@ -482,6 +482,9 @@ int svmt_obj_unlink(struct svmt_ns *ns, const char *name);
  * none), or -EPERM/-EACCES with a detail: checked before changing
  * anything, so that a removal is whole or does not happen. */
 int svmt_obj_can_unlink(struct svmt_ns *ns, const char *name);
+/* The same for the object whose fstat is @st (opened by its name). */
+int svmt_obj_can_unlink_st(struct svmt_ns *ns, const char *name,
+			   const struct stat *st);
 /* The owner the directory records for region @name, or (uid_t)-1. */
 uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name);
