@@ -40,10 +40,35 @@ int svmt_name_check(const char *name)
 	return svmt_name_norm(name, buf);
 }
 
+void svmt_name_put(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Built by hand: these run on every open and removal, snprintf costs. */
 void svmt_objname(char *buf, size_t len, const char *root, const char *name)
 {
-	if (name)
-		snprintf(buf, len, SVMT_FILE_PREFIX "%s:%s", root, name);
-	else
-		snprintf(buf, len, SVMT_FILE_PREFIX "%s", root);
+	size_t p = sizeof(SVMT_FILE_PREFIX) - 1;
+	size_t r = strnlen(root, SVMT_NAME_MAX + 1);
+	size_t n = name ? strnlen(name, SVMT_NAME_MAX + 1) : 0;
+
+	if (p + r + (name ? 1 + n : 0) >= len) { /* no caller's: cut short */
+		if (name)
+			snprintf(buf, len, SVMT_FILE_PREFIX "%s:%s", root, name);
+		else
+			snprintf(buf, len, SVMT_FILE_PREFIX "%s", root);
+		return;
+	}
+	memcpy(buf, SVMT_FILE_PREFIX, p);
+	memcpy(buf + p, root, r);
+	p += r;
+	if (name) {
+		buf[p++] = ':';
+		memcpy(buf + p, name, n);
+		p += n;
+	}
+	buf[p] = '\0';
 }

@@ -268,7 +268,7 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 		return -ENOMEM;
 	r->ns = ns;
 	r->refs = 1;
-	snprintf(r->name, sizeof(r->name), "%s", name);
+	svmt_name_put(r->name, sizeof(r->name), name);
 	r->h = p;
 	r->base = c->base;
 	r->size = c->size;
@@ -487,8 +487,8 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->ctime = now.tv_sec;
 	h->creator = *svmt_self();
-	snprintf(h->root, sizeof(h->root), "%s", ns->root_name);
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	svmt_name_put(h->root, sizeof(h->root), ns->root_name);
+	svmt_name_put(h->name, sizeof(h->name), name);
 	rc = svmt_lock_init(&h->meta);
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);
