@@ -959,7 +959,7 @@ static int region_detach(struct svmt_region *r)
 	struct svmt_rctx c = { r->h, r->max_clients, r->clients_off };
 	uint32_t left = 0;
 	bool destroyed;
-	int rc = 0;
+	int rc = 0, lrc;
 
 	if (r->inherited) { /* the parent's registration is not ours */
 		if (!overlaps_local(ns, r->base, r->size))
@@ -978,15 +978,19 @@ static int region_detach(struct svmt_region *r)
 		svmt_lock_release(&r->h->meta);
 		/* Unregistered: the attach ends (still registered, it would
 		 * stay counted).  The last client out of a region that is not
-		 * persistent destroys it. */
-		rc = svmt_ns_lock(ns, SVMT_TAG_CLOSE, NULL);
-	}
-	if (!rc) {
-		attaches_end(ns, r->name, r->generation);
-		if (!r->persistent && left == 0)
-			rc = destroy_unused_locked(ns, r->name, r->generation,
-						   &c, &destroyed);
-		svmt_ns_unlock(ns);
+		 * persistent destroys it.  Without the namespace lock the
+		 * count only stays high: no error for that alone. */
+		lrc = svmt_ns_lock(ns, SVMT_TAG_CLOSE, NULL);
+		if (!lrc) {
+			attaches_end(ns, r->name, r->generation);
+			if (!r->persistent && left == 0)
+				rc = destroy_unused_locked(ns, r->name,
+							   r->generation, &c,
+							   &destroyed);
+			svmt_ns_unlock(ns);
+		} else if (!r->persistent && left == 0) {
+			rc = lrc; /* not destroyed: say why */
+		}
 	}
 	svmt_space_unmap(r->base, r->size);
 	return rc;
