@@ -15,6 +15,8 @@
  * the directory and every entry has its object, no temporary object is
  * left, a second recover finds nothing, and the payload a region's lock
  * guards is whole unless the lock says its holder died (the sticky flag).
+ * While they run, a worker attached to a region checks that it is still in
+ * the directory unless a forced removal ran meanwhile.
  * Every crash point is listed with what happened there; one the workload
  * never reaches fails the run, so a new path without a workload shows.
  * Each run uses its own shm directory and removes it.  Exit 0 when no
@@ -705,9 +707,54 @@ static int run_points(void)
 
 struct shared {
 	_Atomic unsigned long ops;
+	_Atomic unsigned long forcing; /* forced removals begun, not ended */
+	_Atomic unsigned long forced;  /* forced removals begun */
+	_Atomic unsigned long taken;   /* regions a plain removal took from
+					  under a live client */
 };
 
 static struct shared *sh;
+
+/*
+ * A worker attached to @r: is it still the region its name leads to?  A
+ * plain removal must refuse while we are attached (scan and recover
+ * leave a live client's region alone too); only a forced one may take it,
+ * and none may have run since @forced0 (none in flight then, @idle).
+ */
+static void check_still_there(svmt_ns *ns, svmt_region *r, bool idle,
+			      unsigned long forced0)
+{
+	struct svmt_dir d = svmt_ns_dir(ns);
+	struct svmt_dirent *e;
+	bool there;
+
+	if (svmt_ns_lock(ns, SVMT_TAG_INFO, NULL))
+		return; /* cannot tell */
+	e = svmt_dir_find(&d, r->name);
+	there = e && e->generation == r->generation;
+	svmt_ns_unlock(ns);
+	if (!there && idle && atomic_load(&sh->forced) == forced0) {
+		fprintf(stderr, "torture: random: '%s' was removed while "
+			"attached, and nothing forced it\n", r->name);
+		atomic_fetch_add(&sh->taken, 1);
+	}
+}
+
+/* Attach @name (created as @ro says), write under its lock, check that
+ * it stayed, detach. */
+static void attached_work(svmt_ns *ns, const char *name,
+			  const struct svmt_region_opts *ro, unsigned seed)
+{
+	bool idle = atomic_load(&sh->forcing) == 0;
+	unsigned long forced0 = atomic_load(&sh->forced);
+	svmt_region *r;
+
+	if (svmt_region_open(ns, name, ro, &r))
+		return;
+	locked_write(r, seed);
+	check_still_there(ns, r, idle, forced0);
+	svmt_region_close(r);
+}
 
 /* A few heap allocations, reallocations and frees in the heap region. */
 static void heap_random(svmt_ns *ns, unsigned *seed)
@@ -745,7 +792,6 @@ static void worker(unsigned seed)
 
 	for (;;) {
 		struct svmt_region_opts ro;
-		svmt_region *r;
 		unsigned op = (unsigned)rand_r(&seed) % 100;
 
 		snprintf(name, sizeof(name), "r%u", (unsigned)rand_r(&seed) % 6);
@@ -753,17 +799,16 @@ static void worker(unsigned seed)
 		if (op < 30) {
 			ro.size = PAYLOAD * (1 + (uint64_t)(rand_r(&seed) % 8));
 			ro.flags = SVMT_REGION_CREATE | (op < 20 ? SVMT_REGION_PERSISTENT : 0);
-			if (!svmt_region_open(ns, name, &ro, &r)) {
-				locked_write(r, seed);
-				svmt_region_close(r);
-			}
+			attached_work(ns, name, &ro, seed);
 		} else if (op < 70) {
-			if (!svmt_region_open(ns, name, &ro, &r)) {
-				locked_write(r, seed);
-				svmt_region_close(r);
-			}
+			attached_work(ns, name, &ro, seed);
+		} else if (op < 80) {
+			svmt_region_remove(ns, name, 0);
 		} else if (op < 85) {
-			svmt_region_remove(ns, name, op < 80 ? 0 : SVMT_REMOVE_FORCE);
+			atomic_fetch_add(&sh->forcing, 1);
+			atomic_fetch_add(&sh->forced, 1);
+			svmt_region_remove(ns, name, SVMT_REMOVE_FORCE);
+			atomic_fetch_sub(&sh->forcing, 1);
 		} else if (op < 90) {
 			svmt_scan(ns, NULL, 0, SVMT_SCAN_DESTROY_EMPTY, NULL, NULL);
 		} else if (op < 97) {
@@ -805,6 +850,8 @@ static int run_random(unsigned seed, unsigned seconds, unsigned nworkers)
 	do {
 		/* a round: workers and a killer, then everything stops, and
 		 * recover and the checker have their say */
+		/* a remover killed mid-way stays "in flight" for its round */
+		atomic_store(&sh->forcing, 0);
 		for (unsigned i = 0; i < nworkers; i++)
 			kids[i] = spawn((unsigned)rand_r(&s));
 		for (unsigned k = 0; k < 20; k++) {
@@ -822,6 +869,9 @@ static int run_random(unsigned seed, unsigned seconds, unsigned nworkers)
 			waitpid(kids[i], NULL, 0);
 			kills++;
 		}
+		if (atomic_exchange(&sh->taken, 0))
+			violation("random", "a plain removal took a region from "
+				  "under a live client");
 		recover_and_check("random");
 		rounds++;
 		clock_gettime(CLOCK_MONOTONIC, &now);
