@@ -7,18 +7,22 @@
  * Each side is a process started and reaped here (posix_spawn, wait4),
  * its output thrown away.  The floor of a listing is this same program
  * run as "bench-cli floor FORMAT DIR ROOT": readdir, one pread of each
- * header, the same output (checked byte for byte before measuring).  It
- * reads the header layout through the private header: it is a floor, not
- * a client of the library.
+ * header, the same output (checked byte for byte before measuring: a
+ * difference stops the run).  It reads the header layout through the
+ * private header: it is a floor, not a client of the library.
  */
 #include "bench.h"
 #include "svmtool-private.h"
+#include "procmap.h"
 
 #include <dirent.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 extern char **environ;
@@ -28,11 +32,35 @@ static char self[4096];
 
 /* ------------------------------------------------------------ the floor */
 
+/*
+ * The floor prints what svmtool prints for the regions the bench makes
+ * (ready, persistent, no client, locks free) and refuses anything else
+ * (exit 2; 3 when it cannot read): a floor that printed less would not be
+ * a floor.  Its work is what the output needs and no more: the namespace
+ * header (and for -v its free extents), then per region openat + fstat +
+ * one pread of the header;
+ * one name lookup per distinct owner and group; for the MAPPERS column and
+ * -v's "mapped by", one pass over /proc/PID/maps with PROCMAP_QUERY (the
+ * maps text where the kernel has no such ioctl).
+ */
 struct fent {
 	char name[SVMT_NAME_MAX + 1];
 	struct svmt_rhdr h;
 	struct stat st;
+	size_t nmap;            /* processes mapping it */
+	pid_t map[8];
 };
+
+static const char *floor_dir, *floor_root;
+static unsigned floor_skipped;  /* processes whose maps are not readable */
+
+static _Noreturn void floor_refuse(const char *name, const char *why)
+{
+	fprintf(stderr, "bench-cli floor: '%s': %s: the floor prints only "
+		"ready persistent regions without clients, locks free\n",
+		name, why);
+	exit(2);
+}
 
 static int fent_cmp(const void *a, const void *b)
 {
@@ -40,20 +68,46 @@ static int fent_cmp(const void *a, const void *b)
 		      ((const struct fent *)b)->name);
 }
 
-static const char *owner_name(uid_t uid)
+static int fent_ino_cmp(const void *a, const void *b)
 {
-	static char buf[32];
+	const struct fent *x = *(const struct fent *const *)a;
+	const struct fent *y = *(const struct fent *const *)b;
+
+	return (x->st.st_ino > y->st.st_ino) - (x->st.st_ino < y->st.st_ino);
+}
+
+/* One getpwuid/getgrgid per distinct id (the bench has one of each). */
+static const char *user_name(uid_t uid, bool *found)
+{
+	static char buf[64];
 	static uid_t cached = (uid_t)-1;
+	static bool known;
 	struct passwd *pw;
 
 	if (uid != cached) {
 		pw = getpwuid(uid);
-		if (pw)
-			snprintf(buf, sizeof(buf), "%s", pw->pw_name);
-		else
-			snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
+		known = pw != NULL;
+		snprintf(buf, sizeof(buf), "%s", pw ? pw->pw_name : "");
 		cached = uid;
 	}
+	*found = known;
+	return buf;
+}
+
+static const char *group_name(gid_t gid, bool *found)
+{
+	static char buf[64];
+	static gid_t cached = (gid_t)-1;
+	static bool known;
+	struct group *gr;
+
+	if (gid != cached) {
+		gr = getgrgid(gid);
+		known = gr != NULL;
+		snprintf(buf, sizeof(buf), "%s", gr ? gr->gr_name : "");
+		cached = gid;
+	}
+	*found = known;
 	return buf;
 }
 
@@ -66,84 +120,344 @@ static void perms(mode_t m, char out[10])
 	out[9] = '\0';
 }
 
-static void put_size(uint64_t size)
+/* "4.4M": one decimal, rounded half up, none when it is 0; "512B". */
+static const char *human(uint64_t v, char *buf, size_t len)
 {
-	if (size >= (1ULL << 20))
-		printf("(%" PRIu64 " mb)", size >> 20);
-	else if (size >= (1ULL << 10))
-		printf("(%" PRIu64 " kb)", size >> 10);
+	static const char unit[] = "KMGTPE";
+	int shift = 10, u = 0;
+	uint64_t whole, tenths;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64 "B", v);
+		return buf;
+	}
+	while (u < 5 && v >> shift >= 1024) {
+		shift += 10;
+		u++;
+	}
+	whole = v >> shift;
+	tenths = ((v & ((1ULL << shift) - 1)) * 10 + (1ULL << (shift - 1))) >>
+		 shift;
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (tenths)
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "%c", whole, tenths,
+			 unit[u]);
 	else
-		printf("(%" PRIu64 " bytes)", size);
+		snprintf(buf, len, "%" PRIu64 "%c", whole, unit[u]);
+	return buf;
 }
 
-/* The futex word of a robust mutex: the owner's tid, 0 when free. */
-static uint32_t futex_owner(const struct svmt_shlock *l)
+/* ISO 8601, the offset as +HH:MM. */
+static const char *iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	size_t n;
+
+	buf[0] = '\0';
+	if (t <= 0 || !localtime_r(&tt, &tm))
+		return buf;
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (n >= 5 && n + 2 <= len) {
+		memmove(buf + n - 1, buf + n - 2, 3);
+		buf[n - 2] = ':';
+	}
+	return buf;
+}
+
+/* The futex word of a robust mutex: its owner's tid and the died bit. */
+static uint32_t futex_word(const struct svmt_shlock *l)
 {
 	uint32_t w;
 
 	memcpy(&w, l->u.bytes, sizeof(w));
-	return w & 0x3fffffffu;
+	return w;
 }
 
-/* list shows the user's lock, or the bookkeeping lock when that is free. */
-static uint32_t lock_owner(const struct svmt_rhdr *h)
+static bool lock_free(const struct svmt_shlock *l)
 {
-	uint32_t o = futex_owner(&h->lock);
+	return !futex_word(l) && !l->owner_pid && !l->recoveries;
+}
 
-	return o ? o : futex_owner(&h->meta);
+/* A region the floor can print, or refused. */
+static void floor_check(const struct fent *e)
+{
+	const struct svmt_rhdr *h = &e->h;
+
+	if (memcmp(h->magic, SVMT_RGN_MAGIC, sizeof(h->magic)) || h->state != SVMT_RS_READY)
+		floor_refuse(e->name, "not a ready region");
+	if (h->flags != SVMT_RF_PERSISTENT || !h->data_size)
+		floor_refuse(e->name, "flags other than persistent");
+	if (h->nclients)
+		floor_refuse(e->name, "clients");
+	if (!lock_free(&h->lock) || !lock_free(&h->meta))
+		floor_refuse(e->name, "a lock not free");
+}
+
+/* @pid maps (@maj:@mnr, @ino) shared: note it against the region. */
+static void floor_match(struct fent **byino, size_t n, pid_t pid,
+			unsigned maj, unsigned mnr, uint64_t ino)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct fent *e = byino[mid];
+
+		if (e->st.st_ino == ino) {
+			if (major(e->st.st_dev) == maj &&
+			    minor(e->st.st_dev) == mnr &&
+			    (!e->nmap || e->map[e->nmap - 1] != pid)) {
+				if (e->nmap == 8)
+					floor_refuse(e->name, "many mappers");
+				e->map[e->nmap++] = pid;
+			}
+			return;
+		}
+		if (e->st.st_ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+}
+
+/* The maps text of @fd (a kernel without PROCMAP_QUERY). */
+static void floor_maps_text(int fd, struct fent **byino, size_t n, pid_t pid)
+{
+	FILE *f = fdopen(dup(fd), "re");
+	char line[512], p[8];
+	unsigned maj, mnr;
+	unsigned long long ino;
+
+	if (!f)
+		exit(3);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %7s %*s %x:%x %llu", p, &maj, &mnr,
+			   &ino) == 4 && p[3] == 's' && ino)
+			floor_match(byino, n, pid, maj, mnr, ino);
+	if (ferror(f))
+		floor_skipped++;
+	fclose(f);
+}
+
+/* Who maps which region: every process's shared file mappings. */
+static void floor_mappers(struct fent *v, size_t n)
+{
+	struct fent **byino = malloc((n ? n : 1) * sizeof(*byino));
+	pid_t me = getpid();
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!byino || !d)
+		exit(3);
+	for (size_t i = 0; i < n; i++)
+		byino[i] = &v[i];
+	qsort(byino, n, sizeof(*byino), fent_ino_cmp);
+	while ((de = readdir(d))) {
+		struct svmt_procmap_query q;
+		char path[64];
+		long pid = atol(de->d_name);
+		int fd;
+
+		if (pid <= 0 || pid == me)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			floor_skipped += errno != ENOENT && errno != ESRCH;
+			continue;
+		}
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = SVMT_PROCMAP_COVERING_OR_NEXT_VMA |
+				SVMT_PROCMAP_FILE_BACKED_VMA |
+				SVMT_PROCMAP_VMA_SHARED;
+		while (ioctl(fd, SVMT_PROCMAP_QUERY, &q) == 0) {
+			floor_match(byino, n, (pid_t)pid, q.dev_major,
+				    q.dev_minor, q.inode);
+			q.query_addr = q.vma_end;
+		}
+		if (errno == ENOTTY || errno == EINVAL)
+			floor_maps_text(fd, byino, n, (pid_t)pid);
+		else if (errno == EACCES)
+			floor_skipped++;
+		close(fd);
+	}
+	closedir(d);
+	free(byino);
+}
+
+static const char *comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	buf[0] = '\0';
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* list -v's head: the namespace object's header and free extents. */
+static void floor_ns_head(int dfd)
+{
+	char obj[SVMT_NAME_MAX + 8], a[40], b[40], c[40], t[40], p[10];
+	struct svmt_extent *ext;
+	struct svmt_root r;
+	struct stat st;
+	uint64_t free_bytes = 0, largest = 0;
+	const char *user, *group;
+	bool uk, gk;
+	int fd;
+
+	snprintf(obj, sizeof(obj), "svmt:%s", floor_root);
+	fd = openat(dfd, obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) ||
+	    pread(fd, &r, sizeof(r), 0) != sizeof(r))
+		exit(3);
+	if (!lock_free(&r.lock) || r.free_count > r.free_cap)
+		floor_refuse(obj, "a lock not free");
+	ext = malloc(r.free_count * sizeof(*ext) + 1);
+	if (!ext || pread(fd, ext, r.free_count * sizeof(*ext),
+			  (off_t)r.free_off) !=
+			    (ssize_t)(r.free_count * sizeof(*ext)))
+		exit(3);
+	close(fd);
+	for (uint32_t i = 0; i < r.free_count; i++) {
+		free_bytes += ext[i].len;
+		if (ext[i].len > largest)
+			largest = ext[i].len;
+	}
+	free(ext);
+	printf("namespace %s: base va 0x%016" PRIx64 " span 0x%" PRIx64
+	       " (%s)\n", floor_root, r.base, r.span,
+	       human(r.span, a, sizeof(a)));
+	printf("  used %s, free %s, largest free extent %s (%u free extent%s)"
+	       "\n", human(r.span - free_bytes, a, sizeof(a)),
+	       human(free_bytes, b, sizeof(b)), human(largest, c, sizeof(c)),
+	       r.free_count, r.free_count == 1 ? "" : "s");
+	printf("  directory: %u of %u regions\n  lock: free\n", r.count,
+	       r.capacity);
+	user = user_name(st.st_uid, &uk);
+	group = group_name(st.st_gid, &gk);
+	perms(st.st_mode, p);
+	iso_time(r.ctime, t, sizeof(t));
+	printf("  owner %s%s%u%s, group %s%s%u%s, perms %s, created %s\n",
+	       user, uk ? " (uid " : "uid ", (unsigned)st.st_uid, uk ? ")" : "",
+	       group, gk ? " (gid " : "gid ", (unsigned)st.st_gid, gk ? ")" : "",
+	       p, t[0] ? t : "-");
+	printf("  object %s/%s\n", floor_dir, obj);
 }
 
 static void floor_verbose(const struct fent *e)
 {
 	const struct svmt_rhdr *h = &e->h;
+	char cm[32];
 
 	printf("%s: base va 0x%016" PRIx64 " size 0x%" PRIx64 " ", e->name,
 	       h->base, h->size);
-	put_size(h->size);
-	printf("\n  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n",
-	       h->user_ctx, h->generation);
-	printf("  flags: 0x%x%s\n", h->flags,
-	       h->flags & SVMT_RF_PERSISTENT ? " PERSISTENT" : "");
-	printf("  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64 "\n",
-	       h->base + h->data_off, h->data_size);
-	printf("  %u client%s, pids:\n", h->nclients,
-	       h->nclients == 1 ? "" : "s");
-	printf("  lock: %s\n", lock_owner(h) ? "held" : "free");
-	printf("  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
-	       " (%" PRIu64 "k)\n", h->base, h->base + h->size - 1,
-	       h->size >> 10);
+	if (h->size >= (1ULL << 20))
+		printf("(%" PRIu64 " mb)", h->size >> 20);
+	else if (h->size >= (1ULL << 10))
+		printf("(%" PRIu64 " kb)", h->size >> 10);
+	else
+		printf("(%" PRIu64 " bytes)", h->size);
+	printf("\n  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n"
+	       "  flags: 0x%x PERSISTENT\n"
+	       "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64 "\n"
+	       "  0 clients, pids:\n  lock: free\n"
+	       "  VM in use:\n    0x%016" PRIx64 " - 0x%016" PRIx64
+	       " (%" PRIu64 "k)\n  mapped by:", h->user_ctx, h->generation,
+	       h->flags, h->base + h->data_off, h->data_size, h->base,
+	       h->base + h->size - 1, h->size >> 10);
+	for (size_t i = 0; i < e->nmap; i++)
+		printf(" %d(%s, not a client)", (int)e->map[i],
+		       comm(e->map[i], cm, sizeof(cm)));
+	if (!e->nmap)
+		fputs(" none", stdout);
+	if (floor_skipped)
+		printf(" (%u process%s not readable)", floor_skipped,
+		       floor_skipped == 1 ? "" : "es");
+	putchar('\n');
 }
 
-static void floor_json(const struct fent *e, bool pids, bool first,
-		       bool last)
+/* -J (every column) or -J -o +PIDS (the default ones, then pids). */
+static void floor_json(const struct fent *e, bool all)
 {
 	const struct svmt_rhdr *h = &e->h;
-	char p[10];
+	const char *user, *group;
+	char p[10], t[40];
+	bool uk, gk;
 
 	perms(e->st.st_mode, p);
-	printf("%s{\n"
+	user = user_name(e->st.st_uid, &uk);
+	printf("      {\n"
 	       "         \"name\": \"%s\",\n"
-	       "         \"base\": \"0x%016" PRIx64 "\",\n"
-	       "         \"size\": %" PRIu64 ",\n"
-	       "         \"clients\": %u,\n"
-	       "         \"ghosts\": 0,\n"
-	       "         \"lock\": \"%s\",\n"
-	       "         \"state\": \"ready\",\n"
-	       "         \"perms\": \"%s\",\n"
-	       "         \"owner\": \"%s\"%s\n",
-	       first ? "      " : "", e->name, h->base, h->size, h->nclients,
-	       lock_owner(h) ? "held" : "free", p,
-	       owner_name(e->st.st_uid), pids ? "," : "");
-	if (pids)
-		printf("         \"pids\": []\n");
-	printf("      }%s", last ? "\n" : ",");
+	       "         \"base\": %" PRIu64 ",\n"
+	       "         \"size\": %" PRIu64 ",\n", e->name, h->base,
+	       h->data_size);
+	if (all)
+		printf("         \"data_size\": %" PRIu64 ",\n", h->data_size);
+	printf("         \"clients\": [],\n"
+	       "         \"ghosts\": 0,\n");
+	if (all)
+		printf("         \"pids\": [],\n");
+	printf("         \"lock\": \"free\",\n"
+	       "         \"state\": \"ready\",\n");
+	if (all)
+		printf("         \"flags\": \"persistent\",\n");
+	printf("         \"perms\": \"%s\",\n", p);
+	if (uk)
+		printf("         \"owner\": \"%s\"", user);
+	else
+		printf("         \"owner\": \"%u\"", (unsigned)e->st.st_uid);
+	if (!all) {
+		printf(",\n         \"pids\": []\n      }");
+		return;
+	}
+	group = group_name(e->st.st_gid, &gk);
+	if (gk)
+		printf(",\n         \"group\": \"%s\",\n", group);
+	else
+		printf(",\n         \"group\": \"%u\",\n", (unsigned)e->st.st_gid);
+	iso_time(h->ctime, t, sizeof(t));
+	if (t[0])
+		printf("         \"ctime\": \"%s\",\n", t);
+	else
+		printf("         \"ctime\": null,\n");
+	printf("         \"gen\": %" PRIu64 ",\n"
+	       "         \"heap_size\": null,\n"
+	       "         \"heap_used\": null,\n"
+	       "         \"heap_free\": null,\n"
+	       "         \"file\": null,\n"
+	       "         \"extent\": %" PRIu64 ",\n"
+	       "         \"data_base\": %" PRIu64 ",\n"
+	       "         \"data_offset\": %" PRIu64 ",\n"
+	       "         \"path\": \"%s/svmt:%s:%s\",\n"
+	       "         \"mappers\": %zu,\n"
+	       "         \"mapper_pids\": [", h->generation, h->size,
+	       h->base + h->data_off, h->data_off, floor_dir, floor_root,
+	       e->name, e->nmap);
+	for (size_t i = 0; i < e->nmap; i++)
+		printf("%s%d", i ? ", " : "", (int)e->map[i]);
+	printf("]\n      }");
 }
 
-/* readdir, then open + fstat + pread of each region's header. */
+/* readdir, then openat + fstat + pread of each region's header. */
 static int floor_main(const char *format, const char *dir, const char *root)
 {
 	bool verbose = !strcmp(format, "-v");
-	bool pids = !strcmp(format, "-J+PIDS");
+	bool all = !strcmp(format, "-J");
 	char prefix[SVMT_NAME_MAX + 8];
 	struct fent *v = NULL;
 	size_t n = 0, cap = 0, plen;
@@ -151,11 +465,13 @@ static int floor_main(const char *format, const char *dir, const char *root)
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 
+	floor_dir = dir;
+	floor_root = root;
 	snprintf(prefix, sizeof(prefix), "svmt:%s:", root);
 	plen = strlen(prefix);
 	d = dfd < 0 ? NULL : fdopendir(dup(dfd));
 	if (!d)
-		return 1;
+		return 3;
 	while ((de = readdir(d))) {
 		struct fent *e;
 		int fd;
@@ -166,32 +482,37 @@ static int floor_main(const char *format, const char *dir, const char *root)
 			cap = cap ? 2 * cap : 256;
 			v = realloc(v, cap * sizeof(*v));
 			if (!v)
-				return 1;
+				return 3;
 		}
 		e = &v[n];
 		snprintf(e->name, sizeof(e->name), "%s", de->d_name + plen);
+		e->nmap = 0;
 		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &e->st) ||
 		    pread(fd, &e->h, sizeof(e->h), 0) != sizeof(e->h))
-			return 1;
+			return 3;
 		close(fd);
+		floor_check(e);
 		n++;
 	}
 	closedir(d);
 	qsort(v, n, sizeof(*v), fent_cmp);
-	if (!verbose)
-		printf("{\n   \"regions\": [\n");
-	for (size_t i = 0; i < n; i++) {
-		if (verbose) {
-			if (i)
-				putchar('\n');
+	if (verbose || all)
+		floor_mappers(v, n);
+	if (verbose) {
+		floor_ns_head(dfd);
+		for (size_t i = 0; i < n; i++) {
+			putchar('\n');
 			floor_verbose(&v[i]);
-		} else {
-			floor_json(&v[i], pids, i == 0, i + 1 == n);
 		}
+	} else {
+		printf("{\n   \"regions\": [");
+		for (size_t i = 0; i < n; i++) {
+			printf("%s\n", i ? "," : "");
+			floor_json(&v[i], all);
+		}
+		printf(n ? "\n   ]\n}\n" : "]\n}\n");
 	}
-	if (!verbose)
-		printf("   ]\n}\n");
 	free(v);
 	return 0;
 }
@@ -313,19 +634,25 @@ static void plain(struct cmd *c, const char *a0, const char *a1)
 	c->argv[1] = a1;
 }
 
-/* Say so when a floor does not print what svmtool prints. */
+/*
+ * A floor that does not print what svmtool prints measures something else:
+ * show the difference and stop the run (exit 1).
+ */
 static void same_output(struct cmd *a, struct cmd *b, const char *what)
 {
-	char fa[128], fb[128], cmp[300];
+	char fa[128], fb[128], cmp[640];
 
 	snprintf(fa, sizeof(fa), "%s/out.a", bench_dir);
 	snprintf(fb, sizeof(fb), "%s/out.b", bench_dir);
 	run(a, fa);
 	run(b, fb);
-	snprintf(cmp, sizeof(cmp), "cmp -s '%s' '%s'", fa, fb);
-	if (system(cmp) != 0)
-		printf("     (%s: the floor's output differs from svmtool's)\n",
-		       what);
+	snprintf(cmp, sizeof(cmp), "cmp -s '%s' '%s' || { diff -u '%s' '%s' | "
+		 "head -40 >&2; exit 1; }", fa, fb, fa, fb);
+	if (system(cmp) != 0) {
+		fprintf(stderr, "bench: %s: the floor's output differs from "
+			"svmtool's (above: svmtool -, floor +)\n", what);
+		exit(1);
+	}
 	unlink(fa);
 	unlink(fb);
 }
