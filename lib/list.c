@@ -466,15 +466,12 @@ void svmt_tempname(struct svmt_ns *ns, const struct svmt_tempobj *t,
 			 ns->root_name, (int)t->pid);
 }
 
-/* Objects still under a creator's temporary name: INIT, outside the
- * directory, with the creator's pid. */
-static int list_temps(struct svmt_ns *ns, struct svmt_region_list *l)
+/* Objects still under a creator's temporary name (@t, @nt of them):
+ * INIT, outside the directory, with the creator's pid. */
+static int list_temps(struct svmt_ns *ns, const struct svmt_tempobj *t,
+		      size_t nt, struct svmt_region_list *l)
 {
-	struct svmt_tempobj *t = NULL;
-	size_t nt = 0, i;
-	int rc = svmt_obj_temps(ns, &t, &nt);
-
-	for (i = 0; !rc && i < nt; i++) {
+	for (size_t i = 0; i < nt; i++) {
 		struct svmt_ident cr = { .pid = t[i].pid };
 		char file[SVMT_TMPNAME_MAX];
 		struct svmt_region_info *ri;
@@ -483,10 +480,8 @@ static int list_temps(struct svmt_ns *ns, struct svmt_region_list *l)
 		if (!t[i].name[0])
 			continue; /* the namespace's own: recover's business */
 		ri = list_add(l, t[i].name);
-		if (!ri) {
-			rc = -ENOMEM;
-			break;
-		}
+		if (!ri)
+			return -ENOMEM;
 		ri->state = SVMT_STATE_INIT;
 		ri->creator = cr.pid;
 		ri->creator_alive = svmt_ident_alive(&cr);
@@ -499,18 +494,140 @@ static int list_temps(struct svmt_ns *ns, struct svmt_region_list *l)
 			ri->gid = st.st_gid;
 		}
 	}
-	free(t);
+	return 0;
+}
+
+/* What one pass over the shm directory finds of a namespace. */
+struct objects {
+	struct name_list names;   /* region objects */
+	struct temp_list temps;   /* objects under a temporary name */
+};
+
+static int add_object(const char *rest, void *arg)
+{
+	struct objects *o = arg;
+	int rc = add_region_name(rest, &o->names);
+
+	return rc ? rc : add_temp(rest, &o->temps);
+}
+
+/* Add the entry @e (not empty) of the directory to @l. */
+static int list_entry(struct svmt_ns *ns, const struct svmt_dirent *e,
+		      struct svmt_region_list *l)
+{
+	struct svmt_region_info *ri;
+	char nm[SVMT_NAME_MAX + 1];
+
+	if (!memchr(e->name, '\0', sizeof(e->name)) ||
+	    svmt_name_norm(e->name, nm))
+		return 0;
+	ri = list_add(l, nm);
+	return ri ? describe_entry(ns, e, ri) : -ENOMEM;
+}
+
+/* Slots of the directory read by one pread of the whole scan. */
+#define SCAN_SLOTS 256
+
+/* Every entry of the directory, read a chunk at a time. */
+static int list_all_entries(struct svmt_ns *ns, struct svmt_region_list *l)
+{
+	struct svmt_dirent *buf = malloc(SCAN_SLOTS * sizeof(*buf));
+	uint32_t s, k, j;
+	int rc = buf ? 0 : -ENOMEM;
+
+	for (s = 0; !rc && s < ns->g.slots; s += k) {
+		size_t len;
+
+		k = ns->g.slots - s < SCAN_SLOTS ? ns->g.slots - s : SCAN_SLOTS;
+		len = k * sizeof(*buf);
+		if (pread(ns->rootfd, buf, len, (off_t)(ns->g.dir_off + (uint64_t)s *
+						 sizeof(*buf))) != (ssize_t)len) {
+			rc = svmt_fail(SVMT_ECORRUPT, "namespace object truncated");
+			break;
+		}
+		for (j = 0; !rc && j < k; j++)
+			if (atomic_load(&buf[j].state) != SVMT_ENT_EMPTY)
+				rc = list_entry(ns, &buf[j], l);
+	}
+	free(buf);
 	return rc;
 }
 
+/* Describe the object @name, which the directory does not have. */
+static int list_orphan(struct svmt_ns *ns, struct svmt_region_list *l,
+		       const char *name)
+{
+	struct svmt_region_info *ri = list_add(l, name);
+	int rc = ri ? describe_orphan(ns, ri) : -ENOMEM;
+
+	if (rc == -ENOENT) { /* removed meanwhile */
+		svmt_region_info_free(l->v[--l->n]);
+		rc = 0;
+	}
+	return rc;
+}
+
+/*
+ * The directory entries and orphans, the directory read whole: every slot
+ * (in chunks), then each object not among the entries.
+ */
+static int list_dense(struct svmt_ns *ns, const struct objects *o,
+		      struct svmt_region_list *l)
+{
+	int rc = list_all_entries(ns, l);
+	size_t ndir = l->n;
+
+	if (rc)
+		return rc;
+	if (ndir)
+		qsort(l->v, ndir, sizeof(*l->v), cmp_info);
+	for (size_t i = 0; !rc && i < o->names.n; i++) {
+		struct svmt_region_list dir = { ndir, ndir, l->v };
+
+		if (!svmt_list_find(&dir, o->names.v[i]))
+			rc = list_orphan(ns, l, o->names.v[i]);
+	}
+	return rc;
+}
+
+/*
+ * The same, a lookup in the directory per object present: when the
+ * objects are few against the slots.  Complete only if every entry the
+ * header counts was found (none is without its object, none is being
+ * created), which holds while the namespace lock is free: 1 when it is
+ * not, and the caller reads the directory whole.
+ */
+static int list_sparse(struct svmt_ns *ns, const struct objects *o,
+		       uint32_t count, struct svmt_region_list *l)
+{
+	uint32_t found = 0;
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < o->names.n; i++) {
+		struct svmt_dirent e;
+
+		rc = svmt_dir_lookup_fd(ns->rootfd, &ns->g, o->names.v[i], &e);
+		if (rc == 1) {
+			found++;
+			rc = list_entry(ns, &e, l);
+		} else if (rc == 0) {
+			rc = list_orphan(ns, l, o->names.v[i]);
+		}
+	}
+	return rc ? rc : found != count;
+}
+
+/* Reading the directory whole costs this many slots per region looked up
+ * alone (one pread of a slot against a 64-slot copy). */
+#define SLOTS_PER_LOOKUP 64
+
 int svmt_list(svmt_ns *ns, svmt_region_list **out)
 {
-	struct svmt_root *copy;
+	struct objects o = { { NULL, 0, 0 }, { NULL, 0, 0 } };
 	struct svmt_region_list *l;
-	char (*objs)[SVMT_NAME_MAX + 1] = NULL;
-	size_t nobjs = 0, i;
-	struct svmt_dir d;
-	uint32_t s;
+	struct svmt_lock_info li;
+	struct svmt_root hdr;
+	struct svmt_geom g;
 	int rc;
 
 	svmt_clear_detail();
@@ -518,56 +635,38 @@ int svmt_list(svmt_ns *ns, svmt_region_list **out)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	rc = svmt_root_snapshot(ns, &copy);
-	if (rc) {
-		free(l);
-		return rc;
-	}
-	d.r = copy;
-	d.g = &ns->g;
-	for (s = 0; s < ns->g.slots; s++) {
-		struct svmt_dirent *e = &svmt_dir_slots(&d)[s];
-		struct svmt_region_info *ri;
-		char nm[SVMT_NAME_MAX + 1];
-
-		if (atomic_load(&e->state) == SVMT_ENT_EMPTY ||
-		    !memchr(e->name, '\0', sizeof(e->name)) ||
-		    svmt_name_norm(e->name, nm))
-			continue;
-		ri = list_add(l, nm);
-		rc = ri ? describe_entry(ns, e, ri) : -ENOMEM;
-		if (rc)
-			goto fail;
-	}
-	rc = svmt_obj_names(ns, &objs, &nobjs);
+	/* The header as it is now: its count and lock. */
+	rc = pread(ns->rootfd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)
+		     ? svmt_root_validate(&hdr, ns->g.file_size, ns->root_name, &g)
+		     : svmt_fail(SVMT_ECORRUPT, "namespace object truncated");
+	if (!rc && (g.slots != ns->g.slots || g.dir_off != ns->g.dir_off))
+		rc = svmt_fail(SVMT_ECORRUPT, "namespace object changed");
+	if (!rc)
+		rc = each_object(ns, add_object, &o);
 	if (rc)
 		goto fail;
-	for (i = 0; i < nobjs; i++) {
-		struct svmt_region_info *ri;
-
-		if (svmt_dir_find(&d, objs[i]))
-			continue;
-		ri = list_add(l, objs[i]);
-		rc = ri ? describe_orphan(ns, ri) : -ENOMEM;
-		if (rc == -ENOENT) { /* removed meanwhile */
+	rc = 1;
+	if ((uint64_t)o.names.n * SLOTS_PER_LOOKUP < ns->g.slots &&
+	    svmt_lock_describe(&hdr.lock, &li) == 0 && !li.owner)
+		rc = list_sparse(ns, &o, hdr.count, l);
+	if (rc == 1) { /* read the directory whole */
+		while (l->n)
 			svmt_region_info_free(l->v[--l->n]);
-			continue;
-		}
-		if (rc)
-			goto fail;
+		svmt_clear_detail();
+		rc = list_dense(ns, &o, l);
 	}
-	rc = list_temps(ns, l);
+	if (!rc)
+		rc = list_temps(ns, o.temps.v, o.temps.n, l);
 	if (rc)
 		goto fail;
-	rc = 0;
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_info);
 	*out = l;
 	l = NULL;
 fail:
 	svmt_list_free(l);
-	free(objs);
-	free(copy);
+	free(o.names.v);
+	free(o.temps.v);
 	return rc;
 }
 

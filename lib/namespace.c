@@ -332,11 +332,23 @@ static int ns_map(struct svmt_ns *ns)
 	int rc;
 
 	if (ns->flags & SVMT_NS_RDONLY) {
-		ns->r = malloc(ns->g.file_size);
+		/* The header and the free extents; not the directory. */
+		ns->r = malloc(sizeof(*ns->r));
 		if (!ns->r)
 			return -ENOMEM;
-		if (pread(ns->rootfd, ns->r, ns->g.file_size, 0) !=
-		    (ssize_t)ns->g.file_size)
+		if (pread(ns->rootfd, ns->r, sizeof(*ns->r), 0) !=
+		    (ssize_t)sizeof(*ns->r))
+			return svmt_fail(SVMT_ECORRUPT, "namespace object "
+					 "changed while read");
+		ns->rfree_n = ns->r->free_count < ns->g.free_cap
+				      ? ns->r->free_count : ns->g.free_cap;
+		ns->rfree = malloc(ns->rfree_n * sizeof(*ns->rfree) + 1);
+		if (!ns->rfree)
+			return -ENOMEM;
+		if (pread(ns->rootfd, ns->rfree,
+			  ns->rfree_n * sizeof(*ns->rfree),
+			  (off_t)ns->g.free_off) !=
+		    (ssize_t)(ns->rfree_n * sizeof(*ns->rfree)))
 			return svmt_fail(SVMT_ECORRUPT, "namespace object "
 					 "changed while read");
 	} else if (ns->flags & SVMT_NS_NOATTACH) {
@@ -395,6 +407,7 @@ static void ns_free(struct svmt_ns *ns)
 		munmap(ns->r, ns->g.file_size);
 	else
 		free(ns->r);
+	free(ns->rfree);
 	if (ns->rootfd >= 0)
 		close(ns->rootfd);
 	if (ns->dirfd >= 0)
@@ -560,7 +573,7 @@ void svmt_ns_unlock(struct svmt_ns *ns)
 int svmt_ns_info_size(svmt_ns *ns, struct svmt_ns_info *caller, size_t size)
 {
 	struct svmt_dir d = svmt_ns_dir(ns);
-	struct svmt_extent *f = svmt_dir_free(&d);
+	const struct svmt_extent *f;
 	struct svmt_ns_info info, *out = &info;
 	struct stat st;
 	uint32_t i, n;
@@ -582,7 +595,14 @@ int svmt_ns_info_size(svmt_ns *ns, struct svmt_ns_info *caller, size_t size)
 	out->capacity = ns->g.capacity;
 	out->count = ns->r->count;
 	out->ctime = ns->r->ctime;
-	n = ns->r->free_count < ns->g.free_cap ? ns->r->free_count : ns->g.free_cap;
+	if (ns->flags & SVMT_NS_RDONLY) {
+		f = ns->rfree;
+		n = ns->rfree_n;
+	} else {
+		f = svmt_dir_free(&d);
+		n = ns->r->free_count < ns->g.free_cap ? ns->r->free_count
+						       : ns->g.free_cap;
+	}
 	out->free_extents = n;
 	for (i = 0; i < n; i++) {
 		out->free_bytes += f[i].len;

@@ -562,8 +562,16 @@ uid_t svmt_dir_owner(struct svmt_ns *ns, const struct svmt_root *r,
 		     const char *name)
 {
 	struct svmt_dir d = { (struct svmt_root *)r, &ns->g };
-	const struct svmt_dirent *e = svmt_dir_find(&d, name);
+	const struct svmt_dirent *e;
+	struct svmt_dirent copy;
 
+	if (r == ns->r && (ns->flags & SVMT_NS_RDONLY)) {
+		/* A read-only handle holds no copy of the directory. */
+		e = svmt_dir_lookup_fd(ns->rootfd, &ns->g, name, &copy) == 1
+			    ? &copy : NULL;
+	} else {
+		e = svmt_dir_find(&d, name);
+	}
 	return e && e->owner_uid != (uint32_t)-1 ? (uid_t)e->owner_uid
 						 : (uid_t)-1;
 }

@@ -424,13 +424,19 @@ struct svmt_ns {
 	ino_t ino;
 	char root_name[SVMT_NAME_MAX + 1];
 	struct svmt_geom g;
-	struct svmt_root *r;     /* mapping (or private copy when RDONLY) */
+	/* The mapping; with RDONLY a private copy of the header only (the
+	 * directory is read with pread where needed: cost follows the regions
+	 * present, not the capacity) and of the free extents, in rfree. */
+	struct svmt_root *r;
+	struct svmt_extent *rfree; /* RDONLY: rfree_n free extents */
+	uint32_t rfree_n;
 	bool attached;           /* span reserved */
 	bool mapped;             /* r is an mmap (else malloc'ed copy) */
 	struct svmt_region *regions; /* attached regions (list) */
 	struct svmt_ns *next;    /* process-wide list of attached namespaces */
 };
 
+/* The directory of a handle that is not RDONLY (RDONLY has no copy). */
 static inline struct svmt_dir svmt_ns_dir(struct svmt_ns *ns)
 {
 	struct svmt_dir d = { ns->r, &ns->g };

@@ -812,6 +812,66 @@ static void test_list_on_rdonly_namespace_changes_no_byte(void **state)
 	tl_snap_free(&after);
 }
 
+/*
+ * svmt_list reads the directory a slot at a time for the few objects of a
+ * large directory, whole otherwise (or when that view cannot be complete:
+ * an entry without its object, a lock held): both see the same regions.
+ */
+static void test_list_large_capacity_sees_entries_orphans_and_missing(void **state)
+{
+	struct tl *t = *state;
+	struct svmt_region_opts ro;
+	struct svmt_ns_opts o;
+	svmt_region_list *all = NULL;
+	svmt_ns *ns = NULL;
+	char name[16];
+
+	tl_opts(t, &o, SVMT_NS_CREATE);
+	o.capacity = 4096;
+	assert_ok(tl_ns_open_opts(t, &o, &ns));
+	tl_ropts(&ro, 4096, PERSIST);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof name, "r%d", i);
+		assert_ok(svmt_region_open(ns, name, &ro, NULL));
+	}
+	assert_ok(svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL));
+	{
+		struct svmt_dir d = svmt_ns_dir(ns);
+		struct svmt_dirent *e = svmt_dir_find(&d, "r3");
+		assert_ok(svmt_space_free(&d, e->base, e->size));
+		svmt_dir_delete(&d, e);
+	}
+	svmt_ns_unlock(ns);
+
+	/* few objects, every entry has its object: one lookup each */
+	tl_list_rdonly(t, &all);
+	assert_int_equal(svmt_list_count(all), 5);
+	assert_int_equal(svmt_list_find(all, "r0")->state, SVMT_STATE_READY);
+	assert_int_equal(svmt_list_find(all, "r0")->in_directory, 1);
+	assert_int_equal(svmt_list_find(all, "r3")->state, SVMT_STATE_ORPHAN);
+	assert_int_equal(svmt_list_find(all, "r3")->in_directory, 0);
+	svmt_list_free(all);
+
+	/* an entry without its object: only the whole directory shows it */
+	assert_int_equal(unlink(tl_path(t, tl_obj(t, "r1"))), 0);
+	tl_list_rdonly(t, &all);
+	assert_int_equal(svmt_list_count(all), 5);
+	assert_int_equal(svmt_list_find(all, "r1")->state, SVMT_STATE_MISSING);
+	assert_int_equal(svmt_list_find(all, "r3")->state, SVMT_STATE_ORPHAN);
+	assert_int_equal(svmt_list_find(all, "r4")->state, SVMT_STATE_READY);
+	svmt_list_free(all);
+
+	/* the namespace lock held: the directory is read whole */
+	assert_ok(svmt_ns_lock(ns, SVMT_TAG_RECOVER, NULL));
+	tl_list_rdonly(t, &all);
+	svmt_ns_unlock(ns);
+	assert_int_equal(svmt_list_count(all), 5);
+	assert_int_equal(svmt_list_find(all, "r1")->state, SVMT_STATE_MISSING);
+	assert_int_equal(svmt_list_find(all, "r2")->state, SVMT_STATE_READY);
+	svmt_list_free(all);
+	tl_ns_close(t, ns);
+}
+
 struct temp_arg {
 	struct tl *t;
 	struct tl_chan *c;
@@ -915,6 +975,7 @@ int main(void)
 		TL_TEST(test_recover_healthy_namespace_reports_nothing),
 		TL_TEST(test_recover_named_regions_only),
 		TL_TEST(test_list_on_rdonly_namespace_changes_no_byte),
+		TL_TEST(test_list_large_capacity_sees_entries_orphans_and_missing),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);
