@@ -10,6 +10,7 @@
  *
  * SVMT_BENCH_QUICK=1 (make bench-quick) takes fewer iterations per sample
  * and leaves out the largest sizes; the rounds stay BENCH_ROUNDS.
+ * SVMT_BENCH_ROWS="B3 G4" runs only the rows named (all when unset).
  */
 #ifndef SVMT_BENCH_H
 #define SVMT_BENCH_H
@@ -35,6 +36,7 @@
 typedef double (*bench_fn)(void *arg, long n);
 
 static bool bench_quick;
+static const char *bench_rows; /* SVMT_BENCH_ROWS, or NULL: all */
 static char bench_dir[64];
 static pid_t bench_owner; /* the process that made bench_dir */
 
@@ -146,6 +148,8 @@ static inline void bench_pair(const char *id, const char *what,
 	double a[BENCH_ROUNDS], b[BENCH_ROUNDS];
 	int i;
 
+	if (bench_rows && !strstr(bench_rows, id))
+		return;
 	if (chunk > n)
 		chunk = n;
 	lib(lib_arg, chunk); /* warm-up, not counted */
@@ -189,6 +193,7 @@ static inline void bench_init(const char *name)
 	const char *q = getenv("SVMT_BENCH_QUICK");
 
 	bench_quick = q && *q && strcmp(q, "0");
+	bench_rows = getenv("SVMT_BENCH_ROWS");
 	snprintf(bench_dir, sizeof(bench_dir), "/dev/shm/svmt-%s.XXXXXX", name);
 	if (!mkdtemp(bench_dir)) {
 		perror("bench: mkdtemp");
