@@ -285,6 +285,7 @@ int cli_print_namespaces(struct cli_ctx *ctx, const struct list_opts *lo)
 				  NS_NDEFAULT, ids, NNC * 2);
 	if (ncols < 0)
 		return CLI_EXIT_USAGE;
+	cli_names_forget();
 	err = ns_files(dir, &files, &n);
 	if (err == -ENOENT) {
 		cli_warn("cannot list namespaces: shm directory '%s' does not "

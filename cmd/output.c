@@ -449,6 +449,7 @@ int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 				  ids, 64);
 	if (ncols < 0)
 		return CLI_EXIT_USAGE;
+	cli_names_forget();
 	if (lo->json) {
 		/* Without -o, JSON holds every column. */
 		if (!lo->columns)

@@ -373,6 +373,8 @@ void cli_lock_str(const struct svmt_lock_info *l, char *buf, size_t len);
 /* A user's or a group's name, or its number when it has none. */
 void cli_owner_str(uid_t uid, char *buf, size_t len);
 void cli_group_str(gid_t gid, char *buf, size_t len);
+/* The two above look each id up once; this forgets what they found. */
+void cli_names_forget(void);
 
 /* "rw-r-----" into @buf (10 bytes). */
 void cli_perms_str(mode_t m, char *buf);

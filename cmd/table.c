@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <libsmartcols/libsmartcols.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -159,24 +160,74 @@ void cli_lock_str(const struct svmt_lock_info *l, char *buf, size_t len)
 		snprintf(buf, len, "%d(%s)", (int)l->owner, l->tag_name);
 }
 
+/*
+ * Names of owners and groups, looked up once per id and listing: every
+ * lookup reads /etc/passwd or /etc/group again (or asks a daemon), and a
+ * listing shows the same few owners on every row.  cli_names_forget()
+ * starts afresh: each listing calls it, so a shell session sees a user
+ * renamed meanwhile.
+ */
+struct id_name {
+	unsigned id;
+	bool group;
+	bool known;          /* the id has a name */
+	char name[256];
+};
+
+static struct id_name id_names[8];
+static unsigned n_id_names;
+
+void cli_names_forget(void)
+{
+	n_id_names = 0;
+}
+
+static const struct id_name *id_name(unsigned id, bool group)
+{
+	struct id_name *e;
+	struct passwd *pw;
+	struct group *gr;
+	unsigned i;
+
+	for (i = 0; i < n_id_names && i < 8; i++)
+		if (id_names[i].id == id && id_names[i].group == group)
+			return &id_names[i];
+	e = &id_names[n_id_names++ % 8];
+	e->id = id;
+	e->group = group;
+	e->name[0] = '\0';
+	if (group) {
+		gr = getgrgid((gid_t)id);
+		if (gr)
+			snprintf(e->name, sizeof(e->name), "%s", gr->gr_name);
+		e->known = gr != NULL;
+	} else {
+		pw = getpwuid((uid_t)id);
+		if (pw)
+			snprintf(e->name, sizeof(e->name), "%s", pw->pw_name);
+		e->known = pw != NULL;
+	}
+	return e;
+}
+
+static void id_str(unsigned id, bool group, char *buf, size_t len)
+{
+	const struct id_name *e = id_name(id, group);
+
+	if (e->known)
+		snprintf(buf, len, "%s", e->name);
+	else
+		snprintf(buf, len, "%u", id);
+}
+
 void cli_owner_str(uid_t uid, char *buf, size_t len)
 {
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "%u", (unsigned)uid);
+	id_str((unsigned)uid, false, buf, len);
 }
 
 void cli_group_str(gid_t gid, char *buf, size_t len)
 {
-	struct group *gr = getgrgid(gid);
-
-	if (gr)
-		snprintf(buf, len, "%s", gr->gr_name);
-	else
-		snprintf(buf, len, "%u", (unsigned)gid);
+	id_str((unsigned)gid, true, buf, len);
 }
 
 void cli_perms_str(mode_t m, char *buf)
