@@ -168,9 +168,9 @@ static int identify(struct cli_mapobj *o, bool lease)
 	struct stat st;
 	int fd, ret = -1;
 
+	if (!o->path) /* given by its identity (dev, ino), or none */
+		return o->ino ? 0 : -1;
 	o->ino = 0;
-	if (!o->path)
-		return -1;
 	fd = open(o->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno != ENOENT && lstat(o->path, &st) == 0) {
 		o->dev = st.st_dev; /* not ours to read: the walk decides */
@@ -288,6 +288,14 @@ int cli_region_mappers(const struct cli_ctx *ctx,
 		return CLI_EXIT_FAIL;
 	}
 	for (size_t i = 0; i < n; i++) {
+		/* Too many for leases: the identity the listing read is all
+		 * the walk needs, no second look by path. */
+		if (n > LEASE_MAX && SVMT_HAS_FIELD(ri[i], obj_ino) &&
+		    ri[i]->obj_ino) {
+			(*objs)[i].dev = (dev_t)ri[i]->obj_dev;
+			(*objs)[i].ino = (ino_t)ri[i]->obj_ino;
+			continue;
+		}
 		cli_object_path(ctx, ri[i]->name, *paths + i * plen, plen);
 		(*objs)[i].path = *paths + i * plen;
 	}

@@ -416,9 +416,9 @@ struct cli_mappers {
 };
 
 struct cli_mapobj {
-	const char *path;   /* the object; NULL: none (matches nothing) */
-	dev_t dev;          /* filled by cli_find_mappers() */
-	ino_t ino;
+	const char *path;   /* the object, or NULL: dev and ino say it */
+	dev_t dev;          /* filled by cli_find_mappers() from path */
+	ino_t ino;          /* 0: none (matches nothing) */
 	struct cli_mappers m;
 };
 

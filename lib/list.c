@@ -130,6 +130,8 @@ static void set_owner(struct svmt_region_info *ri, const struct stat *st)
 	ri->mode = st->st_mode & 07777;
 	ri->uid = st->st_uid;
 	ri->gid = st->st_gid;
+	ri->obj_dev = st->st_dev;
+	ri->obj_ino = st->st_ino;
 }
 
 /* Fill @ri from the object of region ri->name; returns 0 or the error. */

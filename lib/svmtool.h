@@ -536,6 +536,9 @@ struct svmt_region_info {
 	uint64_t heap_objects;
 	/* With SVMT_RF_FILE in flags: the file that holds the data area. */
 	char file[256];
+	/* The object's identity (st_dev, st_ino) when it was read; 0 when
+	 * there is no object.  What /proc/PID/maps shows of its mappings. */
+	uint64_t obj_dev, obj_ino;
 };
 
 /* The result of svmt_list(): opaque, read through the accessors below. */
