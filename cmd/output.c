@@ -326,8 +326,14 @@ static void cell(const struct svmt_region_info *ri,
 /* @s as a JSON string. */
 static void json_str(FILE *fp, const char *s)
 {
+	size_t plain = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09"
+			       "\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"
+			       "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+			       "\x7f");
+
 	fputc('"', fp);
-	for (; *s; s++) {
+	fwrite(s, 1, plain, fp); /* the common case: nothing to escape */
+	for (s += plain; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
@@ -340,21 +346,18 @@ static void json_str(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-static void json_key(FILE *fp, enum col_id id)
+/* "KEY": of column @id into @buf. */
+static void json_key(char *buf, size_t len, enum col_id id)
 {
 	char key[32];
 	size_t i;
 
-	if (json_keys[id]) {
-		fprintf(fp, "\"%s\": ", json_keys[id]);
-		return;
-	}
 	for (i = 0; cols[id].name[i] && i + 1 < sizeof(key); i++)
 		key[i] = cols[id].name[i] == '-'
 				 ? '_'
 				 : (char)tolower((unsigned char)cols[id].name[i]);
 	key[i] = '\0';
-	fprintf(fp, "\"%s\": ", key);
+	snprintf(buf, len, "\"%s\": ", json_keys[id] ? json_keys[id] : key);
 }
 
 static void json_clients(FILE *fp, const struct svmt_region_info *ri)
@@ -394,22 +397,29 @@ static void json_mapper_pids(FILE *fp, const struct cli_mappers *m)
  * the client objects.  Numbers are numbers (addresses too: a user-space
  * address is below 2^53, exact in every JSON reader), unknown values null.
  */
-static void print_json(FILE *fp, const struct svmt_region_info *const *ri,
+static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 		       size_t n,
 		       const int *ids, int ncols, const struct list_opts *lo)
 {
 	char buf[PATH_MAX + SVMT_NAME_MAX + 64];
+	/* Each column's ",\n         \"key\": ", made once. */
+	char (*keys)[48] = calloc((size_t)ncols + 1, sizeof(*keys));
 
+	if (!keys)
+		return -1;
+	for (int c = 0; c < ncols; c++) {
+		snprintf(keys[c], sizeof(keys[c]), ",\n         ");
+		json_key(keys[c] + 11, sizeof(keys[c]) - 11, (enum col_id)ids[c]);
+	}
 	fputs("{\n   \"regions\": [", fp);
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_mappers *m = lo->maps ? &lo->maps[i].m : NULL;
 
-		fprintf(fp, "%s\n      {", i ? "," : "");
+		fputs(i ? ",\n      {" : "\n      {", fp);
 		for (int c = 0; c < ncols; c++) {
 			enum col_id id = (enum col_id)ids[c];
 
-			fprintf(fp, "%s\n         ", c ? "," : "");
-			json_key(fp, id);
+			fputs(keys[c] + !c, fp); /* no comma before the first */
 			if (id == COL_CLIENTS) {
 				json_clients(fp, ri[i]);
 				continue;
@@ -433,13 +443,15 @@ static void print_json(FILE *fp, const struct svmt_region_info *const *ri,
 		fputs("\n      }", fp);
 	}
 	fputs(n ? "\n   ]\n}\n" : "]\n}\n", fp);
+	free(keys);
+	return 0;
 }
 
 int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		      const struct list_opts *lo)
 {
 	int ids[64];
-	struct libscols_table *tb;
+	struct libscols_table *tb = NULL;
 	/* Room for every client's pid: the widest cell there is. */
 	char buf[SVMT_MAX_CLIENTS * 12 + 64];
 	int ncols, ret = CLI_EXIT_FAIL;
@@ -455,7 +467,8 @@ int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,
 		if (!lo->columns)
 			for (ncols = 0; ncols < NCOLS; ncols++)
 				ids[ncols] = ncols;
-		print_json(stdout, ri, n, ids, ncols, lo);
+		if (print_json(stdout, ri, n, ids, ncols, lo) < 0)
+			goto oom;
 		return CLI_EXIT_OK;
 	}
 	tb = cli_table_new("regions", cols, ids, ncols, lo);
