@@ -125,6 +125,12 @@ static int read_clients(struct svmt_region_info *ri, const char *buf,
 	return 0;
 }
 
+/* Where the clients of validated header @h end in the object. */
+static uint64_t clients_end(const struct svmt_rhdr *h)
+{
+	return h->clients_off + (uint64_t)h->nclients * sizeof(struct svmt_ident);
+}
+
 static void set_owner(struct svmt_region_info *ri, const struct stat *st)
 {
 	ri->mode = st->st_mode & 07777;
@@ -145,7 +151,8 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 	struct stat st;
 	char *buf = NULL;
 	bool heap = false;
-	size_t len = ns->g.page;
+	/* The header and the first clients of its table. */
+	size_t len = SVMT_CLIENTS_OFF + 8 * sizeof(struct svmt_ident);
 	ssize_t n;
 	int fd, rc;
 
@@ -160,20 +167,21 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		return fd;
 	}
 	set_owner(ri, &st);
-	/* One read: the header and its client table fit in the first page
-	 * unless the table is large. */
+	/* One read, unless the region has more clients than it holds. */
 	buf = malloc(len);
 	n = buf ? pread(fd, buf, len, 0) : 0;
 	rc = !buf ? -ENOMEM : n < 0 ? -errno
 	     : svmt_rhdr_parse(ns, buf, (size_t)n, &st, ri->name, false, &hdr);
-	if (!rc && hdr.data_off > (uint64_t)n) {
-		char *nb = realloc(buf, hdr.data_off);
+	if (!rc && clients_end(&hdr) > (uint64_t)n) {
+		size_t need = (size_t)clients_end(&hdr);
+		char *nb = realloc(buf, need > len ? need : len);
 
 		if (nb)
 			buf = nb;
+		n = nb ? pread(fd, buf, need, 0) : 0;
 		if (!nb)
 			rc = -ENOMEM;
-		else if (pread(fd, buf, hdr.data_off, 0) != (ssize_t)hdr.data_off)
+		else if (n != (ssize_t)need)
 			rc = svmt_fail(SVMT_ECORRUPT, "region object truncated");
 	}
 	/* A heap it cannot read leaves the region listed, its counts 0. */
@@ -186,7 +194,7 @@ static int read_object(struct svmt_ns *ns, struct svmt_region_info *ri,
 		return rc;
 	}
 	/* Re-validate the copy we will read clients from. */
-	rc = svmt_rhdr_validate((struct svmt_rhdr *)buf, hdr.data_off,
+	rc = svmt_rhdr_validate((struct svmt_rhdr *)buf, (uint64_t)n,
 				(uint64_t)st.st_size, ns->g.page, ns->root_name,
 				ri->name, false);
 	if (!rc && memcmp(buf, &hdr, offsetof(struct svmt_rhdr, nclients)))
@@ -322,6 +330,15 @@ static int cmp_info(const void *a, const void *b)
 {
 	return strcmp((*(struct svmt_region_info *const *)a)->name,
 		      (*(struct svmt_region_info *const *)b)->name);
+}
+
+/* Is @l sorted by name already (the whole directory read, no orphan)? */
+static bool sorted(const struct svmt_region_list *l)
+{
+	for (size_t i = 1; i < l->n; i++)
+		if (strcmp(l->v[i - 1]->name, l->v[i]->name) > 0)
+			return false;
+	return true;
 }
 
 /* A new entry called @name at the end of @l, or NULL. */
@@ -674,7 +691,7 @@ int svmt_list(svmt_ns *ns, svmt_region_list **out)
 		rc = list_temps(ns, o.temps.v, o.temps.n, l);
 	if (rc)
 		goto fail;
-	if (l->n)
+	if (!sorted(l))
 		qsort(l->v, l->n, sizeof(*l->v), cmp_info);
 	*out = l;
 	l = NULL;
