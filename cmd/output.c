@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <libsmartcols/libsmartcols.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,14 +87,42 @@ static const int default_cols[] = {
 
 /* ---------------------------------------------------------- region lines */
 
+/* @s into @buf, cut to fit: a cell's snprintf("%s") without its cost. */
+static void str_cell(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* @v in decimal into @buf: snprintf's PRIu64 without its cost (a JSON
+ * listing has a dozen numbers a region). */
+static void u64_cell(uint64_t v, char *buf, size_t len)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	str_cell(p, buf, len);
+}
+
 const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";
 	unsigned i = 0;
 	uint64_t frac;
 
-	if (bytes || v < 1024) {
-		snprintf(buf, len, bytes ? "%" PRIu64 : "%" PRIu64 "B", v);
+	if (bytes) {
+		u64_cell(v, buf, len);
+		return buf;
+	}
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64 "B", v);
 		return buf;
 	}
 	/* v = whole * 1024^(i+1) + rest; one decimal digit, rounded. */
@@ -199,8 +229,10 @@ static const char *state_name(int state)
 static void addr_cell(uint64_t a, const struct list_opts *lo, char *buf,
 		      size_t len)
 {
-	if (a)
-		snprintf(buf, len, lo->json ? "%" PRIu64 : "0x%016" PRIx64, a);
+	if (a && lo->json)
+		u64_cell(a, buf, len);
+	else if (a)
+		snprintf(buf, len, "0x%016" PRIx64, a);
 }
 
 /* The text of one cell into @buf; @m: its mappers, or NULL. */
@@ -218,7 +250,7 @@ static void cell(const struct svmt_region_info *ri,
 	buf[0] = '\0';
 	switch (id) {
 	case COL_NAME:
-		snprintf(buf, len, "%s", ri->name);
+		str_cell(ri->name, buf, len);
 		break;
 	case COL_BASE:
 		addr_cell(ri->base, lo, buf, len);
@@ -241,12 +273,13 @@ static void cell(const struct svmt_region_info *ri,
 			cli_size_str(ri->data_size, bytes, buf, len);
 		break;
 	case COL_PATH:
-		snprintf(buf, len, "%s%s", lo->obj_prefix ? lo->obj_prefix : "",
-			 ri->name);
+		str_cell(lo->obj_prefix ? lo->obj_prefix : "", buf, len);
+		off = strlen(buf);
+		str_cell(ri->name, buf + off, len - off);
 		break;
 	case COL_MAPPERS:
 		if (m)
-			snprintf(buf, len, "%zu", m->n);
+			u64_cell(m->n, buf, len);
 		break;
 	case COL_MAPPER_PIDS:
 		for (size_t i = 0; m && i < m->n && off < len; i++)
@@ -254,10 +287,10 @@ static void cell(const struct svmt_region_info *ri,
 						i ? "," : "", (int)m->pids[i]);
 		break;
 	case COL_CLIENTS:
-		snprintf(buf, len, "%" PRIu32, ri->nclients);
+		u64_cell(ri->nclients, buf, len);
 		break;
 	case COL_GHOSTS:
-		snprintf(buf, len, "%" PRIu32, ri->nghosts);
+		u64_cell(ri->nghosts, buf, len);
 		break;
 	case COL_PIDS:
 		for (uint32_t i = 0; i < ri->nclients && off < len; i++)
@@ -271,13 +304,15 @@ static void cell(const struct svmt_region_info *ri,
 			cli_lock_str(ri->lock, buf, len);
 		break;
 	case COL_STATE:
-		snprintf(buf, len, "%s", state_name(ri->state));
+		str_cell(state_name(ri->state), buf, len);
 		break;
 	case COL_FLAGS:
-		snprintf(buf, len, "%s%s%s",
-			 ri->flags & SVMT_RF_PERSISTENT ? "persistent," : "",
-			 ri->flags & SVMT_RF_HEAP ? "heap," : "",
-			 ri->flags & SVMT_RF_FILE ? "file," : "");
+		if (ri->flags & SVMT_RF_PERSISTENT)
+			str_cell("persistent,", buf, len);
+		if (ri->flags & SVMT_RF_HEAP)
+			str_cell("heap,", buf + strlen(buf), len - strlen(buf));
+		if (ri->flags & SVMT_RF_FILE)
+			str_cell("file,", buf + strlen(buf), len - strlen(buf));
 		if (buf[0])
 			buf[strlen(buf) - 1] = '\0';
 		break;
@@ -298,7 +333,7 @@ static void cell(const struct svmt_region_info *ri,
 			cli_time_str(ri->ctime, buf, len);
 		break;
 	case COL_GEN:
-		snprintf(buf, len, "%" PRIu64, ri->generation);
+		u64_cell(ri->generation, buf, len);
 		break;
 	case COL_HEAP_SIZE:
 	case COL_HEAP_USED:
@@ -311,7 +346,7 @@ static void cell(const struct svmt_region_info *ri,
 		break;
 	case COL_FILE:
 		/* bytes from the object: no control character */
-		snprintf(buf, len, "%s", ri->file);
+		str_cell(ri->file, buf, len);
 		for (char *p = buf; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
@@ -323,27 +358,78 @@ static void cell(const struct svmt_region_info *ri,
 
 /* ------------------------------------------------------------------ JSON */
 
-/* @s as a JSON string. */
-static void json_str(FILE *fp, const char *s)
+/*
+ * The document is made in memory a region at a time and written with one
+ * fwrite: a stdio call for every key and value cost more than the reads
+ * of the listing.
+ */
+struct out {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static void out_put(struct out *o, const char *s, size_t n)
 {
-	size_t plain = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09"
-			       "\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"
-			       "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
-			       "\x7f");
+	if (o->n + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		char *ns;
 
-	fputc('"', fp);
-	fwrite(s, 1, plain, fp); /* the common case: nothing to escape */
-	for (s += plain; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
+		while (cap < o->n + n)
+			cap *= 2;
+		ns = realloc(o->s, cap);
+		if (!ns) {
+			o->oom = true;
+			return;
+		}
+		o->s = ns;
+		o->cap = cap;
 	}
-	fputc('"', fp);
+	memcpy(o->s + o->n, s, n);
+	o->n += n;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+out_fmt(struct out *o, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		out_put(o, tmp, (size_t)k < sizeof(tmp) ? (size_t)k
+							  : sizeof(tmp) - 1);
+}
+
+/* @s as a JSON string. */
+static void json_str(struct out *o, const char *s)
+{
+	out_put(o, "\"", 1);
+	for (;;) {
+		const char *q = s;
+		unsigned char c;
+
+		while ((c = (unsigned char)*q) >= 0x20 && c != '"' &&
+		       c != '\\' && c != 0x7f)
+			q++;
+		out_put(o, s, (size_t)(q - s)); /* what needs no escape */
+		if (!c)
+			break;
+		if (c == '"' || c == '\\')
+			out_fmt(o, "\\%c", c);
+		else
+			out_fmt(o, "\\u%04x", c);
+		s = q + 1;
+	}
+	out_put(o, "\"", 1);
 }
 
 /* "KEY": of column @id into @buf. */
@@ -360,36 +446,36 @@ static void json_key(char *buf, size_t len, enum col_id id)
 	snprintf(buf, len, "\"%s\": ", json_keys[id] ? json_keys[id] : key);
 }
 
-static void json_clients(FILE *fp, const struct svmt_region_info *ri)
+static void json_clients(struct out *o, const struct svmt_region_info *ri)
 {
-	fputc('[', fp);
+	out_put(o, "[", 1);
 	for (uint32_t i = 0; i < ri->nclients; i++)
-		fprintf(fp, "%s\n            {\"pid\": %d, \"alive\": %s, "
+		out_fmt(o, "%s\n            {\"pid\": %d, \"alive\": %s, "
 			"\"start_time\": %" PRIu64 "}", i ? "," : "",
 			(int)ri->clients[i]->pid,
 			ri->clients[i]->alive ? "true" : "false",
 			ri->clients[i]->start_time);
-	fputs(ri->nclients ? "\n         ]" : "]", fp);
+	out_str(o, ri->nclients ? "\n         ]" : "]");
 }
 
-static void json_pids(FILE *fp, const struct svmt_region_info *ri)
+static void json_pids(struct out *o, const struct svmt_region_info *ri)
 {
-	fputc('[', fp);
+	out_put(o, "[", 1);
 	for (uint32_t i = 0; i < ri->nclients; i++)
-		fprintf(fp, "%s%d", i ? ", " : "", (int)ri->clients[i]->pid);
-	fputc(']', fp);
+		out_fmt(o, "%s%d", i ? ", " : "", (int)ri->clients[i]->pid);
+	out_put(o, "]", 1);
 }
 
-static void json_mapper_pids(FILE *fp, const struct cli_mappers *m)
+static void json_mapper_pids(struct out *o, const struct cli_mappers *m)
 {
 	if (!m) {
-		fputs("null", fp);
+		out_str(o, "null");
 		return;
 	}
-	fputc('[', fp);
+	out_put(o, "[", 1);
 	for (size_t i = 0; i < m->n; i++)
-		fprintf(fp, "%s%d", i ? ", " : "", (int)m->pids[i]);
-	fputc(']', fp);
+		out_fmt(o, "%s%d", i ? ", " : "", (int)m->pids[i]);
+	out_put(o, "]", 1);
 }
 
 /*
@@ -404,6 +490,7 @@ static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 	char buf[PATH_MAX + SVMT_NAME_MAX + 64];
 	/* Each column's ",\n         \"key\": ", made once. */
 	char (*keys)[48] = calloc((size_t)ncols + 1, sizeof(*keys));
+	struct out o = { NULL, 0, 0, false };
 
 	if (!keys)
 		return -1;
@@ -411,40 +498,45 @@ static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 		snprintf(keys[c], sizeof(keys[c]), ",\n         ");
 		json_key(keys[c] + 11, sizeof(keys[c]) - 11, (enum col_id)ids[c]);
 	}
-	fputs("{\n   \"regions\": [", fp);
-	for (size_t i = 0; i < n; i++) {
+	out_str(&o, "{\n   \"regions\": [");
+	for (size_t i = 0; i < n && !o.oom; i++) {
 		const struct cli_mappers *m = lo->maps ? &lo->maps[i].m : NULL;
 
-		fputs(i ? ",\n      {" : "\n      {", fp);
+		out_str(&o, i ? ",\n      {" : "\n      {");
 		for (int c = 0; c < ncols; c++) {
 			enum col_id id = (enum col_id)ids[c];
 
-			fputs(keys[c] + !c, fp); /* no comma before the first */
+			out_str(&o, keys[c] + !c); /* no comma before the first */
 			if (id == COL_CLIENTS) {
-				json_clients(fp, ri[i]);
+				json_clients(&o, ri[i]);
 				continue;
 			}
 			if (id == COL_PIDS) {
-				json_pids(fp, ri[i]);
+				json_pids(&o, ri[i]);
 				continue;
 			}
 			if (id == COL_MAPPER_PIDS) {
-				json_mapper_pids(fp, m);
+				json_mapper_pids(&o, m);
 				continue;
 			}
 			cell(ri[i], m, id, lo, buf, sizeof(buf));
 			if (!buf[0])
-				fputs("null", fp);
+				out_str(&o, "null");
 			else if (cols[id].json == SCOLS_JSON_NUMBER)
-				fputs(buf, fp);
+				out_str(&o, buf);
 			else
-				json_str(fp, buf);
+				json_str(&o, buf);
 		}
-		fputs("\n      }", fp);
+		out_str(&o, "\n      }");
+		fwrite(o.s, 1, o.n, fp);
+		o.n = 0;
 	}
-	fputs(n ? "\n   ]\n}\n" : "]\n}\n", fp);
+	out_str(&o, n ? "\n   ]\n}\n" : "]\n}\n");
+	if (!o.oom)
+		fwrite(o.s, 1, o.n, fp);
+	free(o.s);
 	free(keys);
-	return 0;
+	return o.oom ? -1 : 0;
 }
 
 int cli_print_regions(const struct svmt_region_info *const *ri, size_t n,

@@ -213,8 +213,11 @@ static const struct id_name *id_name(unsigned id, bool group)
 static void id_str(unsigned id, bool group, char *buf, size_t len)
 {
 	const struct id_name *e = id_name(id, group);
+	size_t n = strlen(e->name);
 
-	if (e->known)
+	if (e->known && n < len)
+		memcpy(buf, e->name, n + 1); /* no snprintf: one a row */
+	else if (e->known)
 		snprintf(buf, len, "%s", e->name);
 	else
 		snprintf(buf, len, "%u", id);
