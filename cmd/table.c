@@ -150,8 +150,10 @@ int cli_table_print(struct libscols_table *tb, int json)
 
 void cli_lock_str(const struct svmt_lock_info *l, char *buf, size_t len)
 {
-	if (!l->owner)
-		snprintf(buf, len, "free");
+	if (!l->owner && len >= sizeof("free"))
+		memcpy(buf, "free", sizeof("free")); /* most rows: no snprintf */
+	else if (!l->owner && len)
+		buf[0] = '\0';
 	else if (l->owner < 0) /* no pid: "dead", "unrecoverable" */
 		snprintf(buf, len, "%s", l->tag_name);
 	else if (!l->owner_alive)

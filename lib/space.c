@@ -21,8 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* FNV-1a over at most a name's bytes: shared names may be unterminated. */
-static uint64_t name_hash(const char *s)
+uint64_t svmt_name_hash(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
@@ -70,7 +69,7 @@ struct svmt_dirent *svmt_dir_find(const struct svmt_dir *d, const char *name)
 {
 	struct svmt_dirent *s = svmt_dir_slots(d);
 	uint32_t mask = d->g->slots - 1;
-	uint32_t i = (uint32_t)name_hash(name) & mask, k;
+	uint32_t i = (uint32_t)svmt_name_hash(name) & mask, k;
 
 	for (k = 0; k < d->g->slots; k++) {
 		struct svmt_dirent *e = &s[(i + k) & mask];
@@ -87,7 +86,7 @@ int svmt_dir_lookup_fd(int fd, const struct svmt_geom *g, const char *name,
 		       struct svmt_dirent *out)
 {
 	uint32_t mask = g->slots - 1;
-	uint32_t i = (uint32_t)name_hash(name) & mask, k;
+	uint32_t i = (uint32_t)svmt_name_hash(name) & mask, k;
 
 	for (k = 0; k < g->slots; k++) {
 		off_t off = (off_t)(g->dir_off + (uint64_t)((i + k) & mask) *
@@ -108,7 +107,7 @@ struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name)
 {
 	struct svmt_dirent *s = svmt_dir_slots(d);
 	uint32_t mask = d->g->slots - 1;
-	uint32_t i = (uint32_t)name_hash(name) & mask, k;
+	uint32_t i = (uint32_t)svmt_name_hash(name) & mask, k;
 
 	if (d->r->count >= d->g->capacity)
 		return NULL;
@@ -139,7 +138,7 @@ void svmt_dir_delete(const struct svmt_dir *d, struct svmt_dirent *e)
 		j = (j + 1) & mask;
 		if (ent_state(&s[j]) == SVMT_ENT_EMPTY)
 			break;
-		home = (uint32_t)name_hash(s[j].name) & mask;
+		home = (uint32_t)svmt_name_hash(s[j].name) & mask;
 		/* s[j] stays if its home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
@@ -319,7 +318,7 @@ int svmt_dir_rebuild(const struct svmt_dir *d,
 			if (ent_state(&s[i]) == SVMT_ENT_EMPTY ||
 			    svmt_dir_find(d, s[i].name) == &s[i])
 				continue;
-			at = (uint32_t)name_hash(s[i].name) & mask;
+			at = (uint32_t)svmt_name_hash(s[i].name) & mask;
 			while (ent_state(&s[at]) != SVMT_ENT_EMPTY)
 				at = (at + 1) & mask;
 			slot_copy(&s[at], &s[i]);

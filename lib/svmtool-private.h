@@ -436,6 +436,10 @@ struct svmt_ns {
 	struct svmt_ns *next;    /* process-wide list of attached namespaces */
 };
 
+/* FNV-1a over at most a name's bytes (shared names may be unterminated):
+ * the directory's hash. */
+uint64_t svmt_name_hash(const char *s);
+
 /* The directory of a handle that is not RDONLY (RDONLY has no copy). */
 static inline struct svmt_dir svmt_ns_dir(struct svmt_ns *ns)
 {
