@@ -167,6 +167,10 @@ static void print_mapped_by(FILE *fp, const struct svmt_region_info *ri,
 {
 	char comm[32];
 
+	if (!m->n && !skipped) {
+		fputs("  mapped by: none\n", fp); /* one call, most regions */
+		return;
+	}
 	fputs("  mapped by:", fp);
 	for (size_t i = 0; i < m->n; i++)
 		fprintf(fp, " %d(%s%s)", (int)m->pids[i],
@@ -190,8 +194,9 @@ int cli_print_dumps(FILE *fp, unsigned fmt,
 
 		if (err < 0)
 			return cli_fail(err, "format", ri[i]->name);
-		fprintf(fp, "%s%s", i && (fmt & SVMT_FORMAT_VERBOSE) ? "\n" : "",
-			s);
+		if (i && (fmt & SVMT_FORMAT_VERBOSE))
+			fputc('\n', fp);
+		fputs(s, fp);
 		free(s);
 		if (maps)
 			print_mapped_by(fp, ri[i], &maps[i].m, skipped);

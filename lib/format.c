@@ -12,30 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_size(FILE *f, uint64_t size)
-{
-	if (size >= (1ULL << 20))
-		fprintf(f, "(%" PRIu64 " mb)", size >> 20);
-	else if (size >= (1ULL << 10))
-		fprintf(f, "(%" PRIu64 " kb)", size >> 10);
-	else
-		fprintf(f, "(%" PRIu64 " bytes)", size);
-}
+/*
+ * A listing formats thousands of regions: each line below is one fprintf
+ * (a call costs more than its directives), the common ones merged.
+ */
 
-static void put_flags(FILE *f, uint32_t flags)
+/* "(16 mb)": @size in the unit *@unit names. */
+static uint64_t size_in(uint64_t size, const char **unit)
 {
-	fprintf(f, "  flags: 0x%x", flags);
-	if (flags & SVMT_RF_PERSISTENT)
-		fputs(" PERSISTENT", f);
-	if (flags & SVMT_RF_HEAP)
-		fputs(" HEAP", f);
-	if (flags & SVMT_RF_FILE)
-		fputs(" FILE", f);
-	fputc('\n', f);
+	if (size >= (1ULL << 20)) {
+		*unit = "mb";
+		return size >> 20;
+	}
+	if (size >= (1ULL << 10)) {
+		*unit = "kb";
+		return size >> 10;
+	}
+	*unit = "bytes";
+	return size;
 }
 
 static void put_lock(FILE *f, const struct svmt_lock_info *l)
 {
+	if (!l->owner && !l->recoveries) {
+		fputs("  lock: free\n", f); /* nearly every region */
+		return;
+	}
 	if (!l->owner)
 		fputs("  lock: free", f);
 	else if (l->owner < 0)
@@ -79,10 +81,14 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
-	fprintf(f, "%s: base va 0x%016" PRIx64 " size 0x%" PRIx64 " ", ri->name,
-		ri->base, ri->size);
-	put_size(f, ri->size);
-	fputc('\n', f);
+	{
+		const char *unit;
+		uint64_t v = size_in(ri->size, &unit);
+
+		fprintf(f, "%s: base va 0x%016" PRIx64 " size 0x%" PRIx64
+			" (%" PRIu64 " %s)\n", ri->name, ri->base, ri->size, v,
+			unit);
+	}
 	switch (ri->state) {
 	case SVMT_STATE_CORRUPT:
 		fprintf(f, "  corrupt: %s\n", ri->detail);
@@ -103,12 +109,18 @@ int svmt_format_region(const struct svmt_region_info *caller, unsigned flags,
 	default:
 		break;
 	}
-	fprintf(f, "  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n",
-		ri->user_ctx, ri->generation);
+	if (!verbose)
+		fprintf(f, "  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n",
+			ri->user_ctx, ri->generation);
 	if (verbose) {
-		put_flags(f, ri->flags);
-		fprintf(f, "  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64,
-			ri->data_base, ri->data_size);
+		fprintf(f, "  user_ctx 0x%" PRIx64 ", generation %" PRIu64 "\n"
+			"  flags: 0x%x%s%s%s\n"
+			"  data_base 0x%016" PRIx64 " data_size 0x%" PRIx64,
+			ri->user_ctx, ri->generation, ri->flags,
+			ri->flags & SVMT_RF_PERSISTENT ? " PERSISTENT" : "",
+			ri->flags & SVMT_RF_HEAP ? " HEAP" : "",
+			ri->flags & SVMT_RF_FILE ? " FILE" : "", ri->data_base,
+			ri->data_size);
 		if (ri->flags & SVMT_RF_HEAP)
 			fprintf(f, " data_heap 0x%016" PRIx64, ri->data_heap);
 		fputc('\n', f);
