@@ -134,6 +134,13 @@ $(TORTURE_BIN): test/torture/torture.c $(LIB_SRCS) Makefile | build-deps
 	$(Q)$(CC) -Ilib $(ALL_CFLAGS) -DSVMT_CRASH_POINTS -MMD -MP -o $@ \
 		test/torture/torture.c $(LIB_SRCS) $(ALL_LDFLAGS)
 
+# A no-op with the command's libraries (bench-cli's B10 floor).
+$(B)/test/bench/nop-linked: test/bench/nop-linked.c Makefile
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -Wl,--no-as-needed \
+		$(CMD_LIBS)
+
 $(B)/test/bench/%: test/bench/%.c $(LIB_A) Makefile
 	@mkdir -p $(@D)
 	$(say) CC $@
@@ -224,11 +231,11 @@ fuzz: cmd
 
 # Benchmarks: svmtool against a baseline doing the same work, interleaved
 # (test/bench/bench.h).  They print ratios and judge nothing.
-bench: all $(BENCH_BINS)
+bench: all $(BENCH_BINS) $(B)/test/bench/nop-linked
 	$(Q)for b in $(BENCH_BINS); do SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
 	$(Q)SVMTOOL=$(B)/cmd/svmtool test/bench/bench-mappers.sh
 
-bench-quick: all $(BENCH_BINS)
+bench-quick: all $(BENCH_BINS) $(B)/test/bench/nop-linked
 	$(Q)for b in $(BENCH_BINS); do SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool $$b || exit 1; done
 	$(Q)SVMT_BENCH_QUICK=1 SVMTOOL=$(B)/cmd/svmtool test/bench/bench-mappers.sh
 
@@ -316,6 +323,7 @@ check-deb: deb
 clean:
 	rm -f $(LIB_OBJS) $(LIB_SO) $(LIB_DEVLINK) $(LIB_A) $(LIB_PC) $(CMD_OBJS) \
 		$(CMD_BIN) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(TORTURE_BIN) \
+		$(B)/test/bench/nop-linked \
 		$(DEPS)
 	rm -rf build-asan $(B)/test/fuzz/fuzz-objects $(B)/test/fuzz/fuzz-lock \
 		$(B)/test/fuzz/fuzz-parse $(B)/test/fuzz/fuzz-parse.log \

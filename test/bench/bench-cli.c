@@ -760,7 +760,7 @@ int main(int argc, char **argv)
 	static const char *roots[] = { "n100", "n1k", "n10k" };
 	struct cmd a, b;
 	struct create cr10, crn;
-	char what[80], batch[128];
+	char what[80], batch[128], nop[4096 + 16];
 	int nsizes = 3, st;
 
 	if (argc == 5 && !strcmp(argv[1], "floor"))
@@ -813,6 +813,20 @@ int main(int argc, char **argv)
 	plain(&b, "/bin/true", NULL);
 	bench_pair("B10", "list, empty namespace / /bin/true", run_n, &a,
 		   run_n, &b, bench_iters(20), 1, "<= 1.2x", false);
+	/* Its parts: loading svmtool's libraries, then starting svmtool. */
+	snprintf(nop, sizeof(nop), "%.*s/nop-linked",
+		 (int)(strrchr(self, '/') - self), self);
+	if (access(nop, X_OK) == 0) {
+		plain(&a, nop, NULL);
+		bench_pair("B10", "  a no-op with svmtool's libraries",
+			   run_n, &a, run_n, &b, bench_iters(20), 1,
+			   "(the floor)", false);
+	}
+	svm(&a, "empty", "--version", NULL, NULL, NULL);
+	a.argv[1] = "--version"; /* alone: no -R, no --shm-dir */
+	a.argv[2] = NULL;
+	bench_pair("B10", "  svmtool --version", run_n, &a, run_n, &b,
+		   bench_iters(20), 1, "(start-up)", false);
 	snprintf(batch, sizeof(batch), "%s/batch.txt", bench_dir);
 	write_batch(batch);
 	svm(&a, "batch", "-b", batch, NULL, NULL);
