@@ -28,15 +28,16 @@
 
 #define PIDFS_MAGIC 0x50494446
 
-static struct svmt_ident self;
-static _Atomic int self_valid;
+struct svmt_ident svmt_self_id;
+_Atomic int svmt_self_valid;
 static pthread_mutex_t self_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void self_forget(void)
 {
-	atomic_store_explicit(&self_valid, 0, memory_order_relaxed);
+	atomic_store_explicit(&svmt_self_valid, 0, memory_order_relaxed);
 	pthread_mutex_init(&self_mu, NULL);
+	svmt_lock_atfork_child();
 	svmt_ns_atfork_child();
 }
 
@@ -116,23 +117,22 @@ static uint64_t pidfs_ino(pid_t pid)
 	return ino;
 }
 
-const struct svmt_ident *svmt_self(void)
+const struct svmt_ident *svmt_self_slow(void)
 {
-	if (atomic_load_explicit(&self_valid, memory_order_acquire))
-		return &self;
 	pthread_once(&atfork_once, install_atfork);
 	pthread_mutex_lock(&self_mu);
-	if (!atomic_load_explicit(&self_valid, memory_order_relaxed)) {
+	if (!atomic_load_explicit(&svmt_self_valid, memory_order_relaxed)) {
+		struct svmt_ident *s = &svmt_self_id;
 		pid_t pid = getpid();
 
-		memset(&self, 0, sizeof(self));
-		self.pid = pid;
-		self.start = svmt_proc_start(pid, NULL);
-		self.pidfs_ino = pidfs_ino(pid);
-		atomic_store_explicit(&self_valid, 1, memory_order_release);
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+		s->start = svmt_proc_start(pid, NULL);
+		s->pidfs_ino = pidfs_ino(pid);
+		atomic_store_explicit(&svmt_self_valid, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&self_mu);
-	return &self;
+	return &svmt_self_id;
 }
 
 bool svmt_ident_same(const struct svmt_ident *a, const struct svmt_ident *b)

@@ -10,7 +10,9 @@
  * The mutex lives in memory other users may write: glibc aborts on some
  * bytes (a priority-protect kind, for one), so its words are checked before
  * glibc sees them, against a mutex pthread_mutex_init() makes with our
- * attributes (glibc's layout: futex word, count, owner, users, kind, spins).
+ * attributes (glibc's layout: futex word, count, owner, users, kind, spins):
+ * a free lock whose words are what a free lock's are passes with three
+ * loads; any other is checked in full.
  * A held mutex also carries glibc's robust-list pointers, which its unlock
  * follows and writes through: a writer who changed them could make the
  * holder write where it likes.  Each thread remembers what they were when
@@ -32,21 +34,33 @@
 #define OWNER_INCONSISTENT 0x7fffffff
 #define OWNER_NOTRECOVERABLE 0x7ffffffe
 
-/* This thread's robust-list head (glibc's, registered with the kernel). */
-static __thread uintptr_t tls_head;
-
-/* Locks this thread took, with the list entry that followed theirs. */
+/*
+ * This thread's robust-list head (glibc's, registered with the kernel) and
+ * the locks it took, with the list entry that followed theirs.  The child
+ * of a fork holds none of them (glibc empties its list): forgotten by
+ * svmt_lock_atfork_child().
+ */
 #define HELD_MAX 16
-static __thread struct held {
+struct held {
 	const struct svmt_shlock *l;
 	uintptr_t next;
-	pid_t pid;
-} held[HELD_MAX];
-static __thread unsigned nheld;
+};
+static __thread struct {
+	uintptr_t head;
+	unsigned n;
+	struct held held[HELD_MAX];
+} tl;
 
+/* What our attributes make: the model the shared words are checked
+ * against, and its kind and spins as one word (model_kind8). */
 static pthread_once_t model_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t model;  /* what our attributes make */
+static pthread_mutex_t model;
+static uint64_t model_kind8;
 static int model_rc;
+static _Atomic bool model_done;
+
+/* 8 bytes of a mutex, the two 32-bit fields at @p in one load. */
+typedef uint64_t __attribute__((may_alias)) u64_alias;
 
 static int mutex_init(pthread_mutex_t *m)
 {
@@ -71,6 +85,16 @@ static void model_make(void)
 {
 	memset(&model, 0, sizeof(model));
 	model_rc = mutex_init(&model);
+	model_kind8 = *(const u64_alias *)(const void *)&model.__data.__kind;
+	atomic_store_explicit(&model_done, true, memory_order_release);
+}
+
+/* The model is made (once): true when it could be. */
+static inline bool model_ready(void)
+{
+	if (!atomic_load_explicit(&model_done, memory_order_acquire))
+		pthread_once(&model_once, model_make);
+	return !model_rc;
 }
 
 int svmt_lock_init(struct svmt_shlock *l)
@@ -84,6 +108,28 @@ static uint32_t load_word(const void *p)
 	return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
 }
 
+static uint64_t load_dword(const void *p)
+{
+	return __atomic_load_n((const u64_alias *)p, __ATOMIC_RELAXED);
+}
+
+/*
+ * The words of a free lock that glibc may see as they are: not taken, a
+ * count of 0 or 1 (glibc leaves 1), no owner (not even "not
+ * recoverable"), our kind and spins.  Three loads from the mutex's first
+ * 24 bytes; any other words take the full check, svmt_lock_inspect().
+ * (The model is made.)
+ */
+static inline bool looks_free(const pthread_mutex_t *m)
+{
+	/* __lock, then __count: all but the count's lowest bit */
+	const uint64_t free_mask = ~(1ULL << 32);
+
+	return !((load_dword(&m->__data.__lock) & free_mask) |
+		 load_word(&m->__data.__owner)) &&
+	       load_dword(&m->__data.__kind) == model_kind8;
+}
+
 int svmt_lock_inspect(const struct svmt_shlock *l, struct svmt_lock_view *v)
 {
 	const pthread_mutex_t *m = &l->u.m;
@@ -93,8 +139,7 @@ int svmt_lock_inspect(const struct svmt_shlock *l, struct svmt_lock_view *v)
 	uint32_t kind = load_word(&m->__data.__kind);
 	uint32_t spins = load_word(&m->__data.__kind + 1);
 
-	pthread_once(&model_once, model_make);
-	if (model_rc)
+	if (!model_ready())
 		return model_rc;
 	memset(v, 0, sizeof(*v));
 	if (kind != (uint32_t)model.__data.__kind ||
@@ -240,14 +285,14 @@ static int lock_wait(pthread_mutex_t *m, int timeout_ms)
 
 static uintptr_t robust_head(void)
 {
-	if (!tls_head) {
+	if (__builtin_expect(!tl.head, 0)) {
 		void *h = NULL;
 		size_t len;
 
 		if (syscall(SYS_get_robust_list, 0, &h, &len) == 0)
-			tls_head = (uintptr_t)h;
+			tl.head = (uintptr_t)h;
 	}
-	return tls_head;
+	return tl.head;
 }
 
 /* Where glibc links @l into the list: its entry. */
@@ -256,7 +301,7 @@ static uintptr_t list_entry(const struct svmt_shlock *l)
 	return (uintptr_t)&l->u.m.__data.__list.__next;
 }
 
-static uintptr_t list_first(void)
+static inline uintptr_t list_first(void)
 {
 	uintptr_t h = robust_head();
 
@@ -264,14 +309,15 @@ static uintptr_t list_first(void)
 }
 
 /* @l was just taken, with @before first in the list until then. */
-static void note_held(const struct svmt_shlock *l, uintptr_t before)
+static inline void note_held(const struct svmt_shlock *l, uintptr_t before)
 {
-	pid_t me = svmt_self()->pid;
+	if (before && list_first() == list_entry(l) && tl.n < HELD_MAX)
+		tl.held[tl.n++] = (struct held){ l, before };
+}
 
-	if (nheld && held[0].pid != me) /* inherited across fork */
-		nheld = 0;
-	if (before && list_first() == list_entry(l) && nheld < HELD_MAX)
-		held[nheld++] = (struct held){ l, before, me };
+void svmt_lock_atfork_child(void)
+{
+	tl.n = 0;
 }
 
 /*
@@ -279,18 +325,16 @@ static void note_held(const struct svmt_shlock *l, uintptr_t before)
  * the order opposite to taking them), its pointers can only be what glibc
  * wrote when it took it: put them back.  Returns the slot, or -1.
  */
-static int restore_links(struct svmt_shlock *l)
+static inline int restore_links(struct svmt_shlock *l)
 {
-	pid_t me = svmt_self()->pid;
-	int i;
+	int i = (int)tl.n - 1;
 
-	for (i = (int)nheld - 1; i >= 0; i--)
-		if (held[i].l == l && held[i].pid == me)
-			break;
+	while (i >= 0 && tl.held[i].l != l)
+		i--;
 	if (i < 0 || list_first() != list_entry(l))
 		return i;
-	l->u.m.__data.__list.__next = (struct __pthread_internal_list *)held[i].next;
-	l->u.m.__data.__list.__prev = (struct __pthread_internal_list *)tls_head;
+	l->u.m.__data.__list.__next = (struct __pthread_internal_list *)tl.held[i].next;
+	l->u.m.__data.__list.__prev = (struct __pthread_internal_list *)tl.head;
 	return i;
 }
 
@@ -298,13 +342,16 @@ static int restore_links(struct svmt_shlock *l)
  * what followed @l. */
 static void forget_held(int i)
 {
-	uintptr_t entry = list_entry(held[i].l);
+	uintptr_t entry = list_entry(tl.held[i].l);
+	unsigned last = tl.n - 1;
 
-	for (unsigned j = (unsigned)i + 1; j < nheld; j++)
-		if (held[j].next == entry)
-			held[j].next = held[i].next;
-	memmove(&held[i], &held[i + 1], (nheld - (unsigned)i - 1) * sizeof(held[0]));
-	nheld--;
+	for (unsigned j = (unsigned)i + 1; j <= last; j++)
+		if (tl.held[j].next == entry)
+			tl.held[j].next = tl.held[i].next;
+	if ((unsigned)i < last)
+		memmove(&tl.held[i], &tl.held[i + 1],
+			(last - (unsigned)i) * sizeof(tl.held[0]));
+	tl.n = last;
 }
 
 /*
@@ -322,28 +369,34 @@ static bool wedged(const struct svmt_shlock *l)
 	       !tid_alive(v.tid);
 }
 
-int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
-		      int (*repair)(void *ctx), void *ctx, pid_t *recovered)
+/*
+ * The lock could not be taken at first sight: its words checked in full,
+ * then taken, waited for, or repaired after a dead owner.  @rc is what the
+ * first trylock said, or -1 when there was none.  0: taken, the owner
+ * record still to write.  @before: the first entry of this thread's
+ * robust list before that trylock.
+ */
+static int __attribute__((noinline))
+lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
+	  int (*repair)(void *ctx), void *ctx, pid_t *recovered,
+	  uintptr_t before, int rc)
 {
-	const struct svmt_ident *me = svmt_self();
 	struct svmt_lock_view v;
-	uintptr_t before;
-	int rc = svmt_lock_inspect(l, &v);
 
-	if (recovered)
-		*recovered = 0;
-	if (rc)
-		return rc;
-	before = list_first();
-	/* glibc would refuse it, and leave it wedged with our thread id */
-	if (v.unrecoverable)
-		rc = ENOTRECOVERABLE;
-	else
-		rc = pthread_mutex_trylock(&l->u.m);
-	if (rc == EBUSY && wedged(l))
-		rc = ENOTRECOVERABLE;
-	else if (rc == EBUSY)
-		rc = lock_wait(&l->u.m, timeout_ms);
+	if (rc < 0) {
+		rc = svmt_lock_inspect(l, &v);
+		if (rc)
+			return rc;
+		/* glibc would refuse it, and leave it wedged with our thread id */
+		if (v.unrecoverable)
+			rc = ENOTRECOVERABLE;
+		else
+			rc = pthread_mutex_trylock(&l->u.m);
+		if (rc == EBUSY && wedged(l))
+			rc = ENOTRECOVERABLE;
+		else if (rc == EBUSY)
+			rc = lock_wait(&l->u.m, timeout_ms);
+	}
 	if (rc == 0 || rc == EOWNERDEAD)
 		note_held(l, before);
 	if (rc == EOWNERDEAD) {
@@ -382,7 +435,7 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		rc = ENOTRECOVERABLE;
 	switch (rc) {
 	case 0:
-		break;
+		return 0;
 	case ENOTRECOVERABLE:
 		return svmt_fail(SVMT_ENOTRECOVERABLE,
 				 "lock was abandoned unrepaired; run recover");
@@ -400,6 +453,31 @@ int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 	}
 	default:
 		return -rc;
+	}
+}
+
+int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
+		      int (*repair)(void *ctx), void *ctx, pid_t *recovered)
+{
+	const struct svmt_ident *me = svmt_self();
+	uintptr_t before = list_first();
+	int rc = -1;
+
+	if (recovered)
+		*recovered = 0;
+	/* The fast path: free and sound words, one trylock. */
+	if (model_ready() && looks_free(&l->u.m)) {
+		rc = pthread_mutex_trylock(&l->u.m);
+		if (rc == EBUSY) /* taken meanwhile: the full way */
+			rc = -1;
+	}
+	if (rc == 0) {
+		note_held(l, before);
+	} else {
+		rc = lock_slow(l, me, timeout_ms, repair, ctx, recovered,
+			       before, rc);
+		if (rc)
+			return rc;
 	}
 	SVMT_CRASH("lock-taken-unrecorded");
 	atomic_store_explicit(&l->owner_start, me->start, memory_order_relaxed);
@@ -430,8 +508,7 @@ int svmt_lock_unlock(struct svmt_shlock *l)
 	 * glibc could abort in the unlock. */
 	int slot, rc;
 
-	pthread_once(&model_once, model_make);
-	if (!model_rc && memcmp(&m->__data.__kind, &model.__data.__kind, 8))
+	if (model_ready() && load_dword(&m->__data.__kind) != model_kind8)
 		memcpy(&m->__data.__kind, &model.__data.__kind, 8);
 	slot = restore_links(l);
 	rc = pthread_mutex_unlock(m);

@@ -93,8 +93,17 @@ struct svmt_ident {
 	uint64_t pidfs_ino; /* 0: unknown */
 };
 
-/* This process (cached; refreshed after fork). */
-const struct svmt_ident *svmt_self(void);
+/* This process (cached; refreshed after fork): svmt_self(). */
+extern struct svmt_ident svmt_self_id;
+extern _Atomic int svmt_self_valid;
+const struct svmt_ident *svmt_self_slow(void);
+static inline const struct svmt_ident *svmt_self(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&svmt_self_valid,
+						  memory_order_acquire), 1))
+		return &svmt_self_id;
+	return svmt_self_slow();
+}
 /* Start time of @pid, 0 when unknown. */
 uint64_t svmt_proc_start(pid_t pid, char *state);
 /* 1 alive, 0 dead (gone, zombie or pid reused).  EPERM counts as alive. */
@@ -171,6 +180,8 @@ int svmt_lock_unlock(struct svmt_shlock *l);
  * hold it); @died sets the sticky SVMT_LOCKF_DIED (the data it guards was
  * not repaired).  Waiters asleep on the old futex word are woken. */
 int svmt_lock_reinit(struct svmt_shlock *l, bool died);
+/* In the child of a fork: this thread holds none of its parent's locks. */
+void svmt_lock_atfork_child(void);
 const char *svmt_tag_name(uint32_t tag);
 
 /* ------------------------------------------------------------------- layout */
