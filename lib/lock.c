@@ -45,11 +45,25 @@ struct held {
 	const struct svmt_shlock *l;
 	uintptr_t next;
 };
-static __thread struct {
+struct lock_tls {
 	uintptr_t head;
 	unsigned n;
+	pid_t tid;       /* gettid(), cached; 0: not yet */
+	bool own;        /* take and give locks here (see take_free) */
 	struct held held[HELD_MAX];
-} tl;
+};
+static __thread struct lock_tls tls_locks;
+
+/* This thread's: reached through a pointer taken once per call, which the
+ * compiler may not derive again (in the shared library each derivation is
+ * a call to __tls_get_addr). */
+static inline struct lock_tls *my_locks(void)
+{
+	struct lock_tls *t = &tls_locks;
+
+	__asm__("" : "+r"(t));
+	return t;
+}
 
 /* What our attributes make: the model the shared words are checked
  * against, and its kind and spins as one word (model_kind8). */
@@ -57,7 +71,7 @@ static pthread_once_t model_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t model;
 static uint64_t model_kind8;
 static int model_rc;
-static _Atomic bool model_done;
+static _Atomic bool model_ok; /* made, and without an error */
 
 /* 8 bytes of a mutex, the two 32-bit fields at @p in one load. */
 typedef uint64_t __attribute__((may_alias)) u64_alias;
@@ -86,14 +100,16 @@ static void model_make(void)
 	memset(&model, 0, sizeof(model));
 	model_rc = mutex_init(&model);
 	model_kind8 = *(const u64_alias *)(const void *)&model.__data.__kind;
-	atomic_store_explicit(&model_done, true, memory_order_release);
+	atomic_store_explicit(&model_ok, !model_rc, memory_order_release);
 }
 
 /* The model is made (once): true when it could be. */
 static inline bool model_ready(void)
 {
-	if (!atomic_load_explicit(&model_done, memory_order_acquire))
-		pthread_once(&model_once, model_make);
+	if (__builtin_expect(atomic_load_explicit(&model_ok,
+						  memory_order_acquire), 1))
+		return true;
+	pthread_once(&model_once, model_make);
 	return !model_rc;
 }
 
@@ -283,16 +299,30 @@ static int lock_wait(pthread_mutex_t *m, int timeout_ms)
 	}
 }
 
-static uintptr_t robust_head(void)
+/* The kernel's struct robust_list_head: what glibc registers per thread. */
+struct robust_head {
+	uintptr_t list;    /* first entry; the head itself when empty */
+	long futex_offset; /* from an entry to its futex word */
+	uintptr_t pending; /* entry being taken or given */
+};
+
+static uintptr_t robust_head(struct lock_tls *t)
 {
-	if (__builtin_expect(!tl.head, 0)) {
+	if (__builtin_expect(!t->head, 0)) {
 		void *h = NULL;
 		size_t len;
 
 		if (syscall(SYS_get_robust_list, 0, &h, &len) == 0)
-			tl.head = (uintptr_t)h;
+			t->head = (uintptr_t)h;
+#if defined(__x86_64__) && defined(__GLIBC__)
+		/* glibc's list, as its x86-64 mutexes link into it */
+		t->own = h && len == sizeof(struct robust_head) &&
+			 ((struct robust_head *)h)->futex_offset ==
+				 (long)offsetof(pthread_mutex_t, __data.__lock) -
+				 (long)offsetof(pthread_mutex_t, __data.__list.__next);
+#endif
 	}
-	return tl.head;
+	return t->head;
 }
 
 /* Where glibc links @l into the list: its entry. */
@@ -301,57 +331,149 @@ static uintptr_t list_entry(const struct svmt_shlock *l)
 	return (uintptr_t)&l->u.m.__data.__list.__next;
 }
 
-static inline uintptr_t list_first(void)
+static inline uintptr_t list_first(struct lock_tls *t)
 {
-	uintptr_t h = robust_head();
+	uintptr_t h = robust_head(t);
 
 	return h ? __atomic_load_n((uintptr_t *)h, __ATOMIC_RELAXED) : 0;
 }
 
 /* @l was just taken, with @before first in the list until then. */
-static inline void note_held(const struct svmt_shlock *l, uintptr_t before)
+static inline void note_held(struct lock_tls *t, const struct svmt_shlock *l,
+			     uintptr_t before)
 {
-	if (before && list_first() == list_entry(l) && tl.n < HELD_MAX)
-		tl.held[tl.n++] = (struct held){ l, before };
+	if (before && list_first(t) == list_entry(l) && t->n < HELD_MAX)
+		t->held[t->n++] = (struct held){ l, before };
 }
 
 void svmt_lock_atfork_child(void)
 {
-	tl.n = 0;
+	struct lock_tls *t = my_locks();
+
+	t->n = 0;
+	t->tid = 0;
+}
+
+#define barrier() __asm__ __volatile__("" ::: "memory")
+
+/* Free the futex word of @m; wake a waiter if there is one. */
+static inline void release_word(pthread_mutex_t *m)
+{
+	uint32_t old = (uint32_t)__atomic_exchange_n(&m->__data.__lock, 0,
+						     __ATOMIC_RELEASE);
+
+	if (old & FUTEX_WAITERS)
+		syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE, 1, NULL, NULL,
+			0);
 }
 
 /*
- * About to unlock @l: when it is first in the list (locks are released in
- * the order opposite to taking them), its pointers can only be what glibc
- * wrote when it took it: put them back.  Returns the slot, or -1.
+ * Take the free mutex @m the way glibc's robust trylock does
+ * (nptl/pthread_mutex_trylock.c), without its call and its dispatch on the
+ * kind: announce the entry as pending, take the futex word, link the mutex
+ * first in this thread's robust list, withdraw the announcement, then
+ * owner, users and count.  The kernel marks a lock the list or the pending
+ * entry names "owner died" when the thread dies, at any point of this;
+ * glibc, here or in another process, finds the words it would have
+ * written.  0, or EBUSY with nothing changed (the word was not free, or
+ * glibc would call it not recoverable: the full way tells).
  */
-static inline int restore_links(struct svmt_shlock *l)
+static inline int take_free(struct lock_tls *t, struct svmt_shlock *l)
 {
-	int i = (int)tl.n - 1;
+	pthread_mutex_t *m = &l->u.m;
+	struct robust_head *h = (struct robust_head *)t->head;
+	uintptr_t entry = list_entry(l), first;
+	int tid = t->tid, free = 0;
 
-	while (i >= 0 && tl.held[i].l != l)
+	if (__builtin_expect(!tid, 0))
+		tid = t->tid = gettid();
+	h->pending = entry;
+	barrier();
+	if (!__atomic_compare_exchange_n(&m->__data.__lock, &free, tid, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		barrier();
+		h->pending = 0;
+		return EBUSY;
+	}
+	if (__builtin_expect(load_word(&m->__data.__owner) ==
+			     OWNER_NOTRECOVERABLE, 0)) {
+		release_word(m);
+		barrier();
+		h->pending = 0;
+		return EBUSY;
+	}
+	first = h->list;
+	*(uintptr_t *)((first & ~(uintptr_t)1) - sizeof(void *)) = entry;
+	m->__data.__list.__next = (struct __pthread_internal_list *)first;
+	m->__data.__list.__prev = (struct __pthread_internal_list *)h;
+	barrier();
+	h->list = entry;
+	barrier();
+	h->pending = 0;
+	m->__data.__owner = tid;
+	m->__data.__nusers++;
+	m->__data.__count = 1;
+	t->held[t->n++] = (struct held){ l, first };
+	return 0;
+}
+
+/*
+ * Give back @m, held by this thread and first in its list with @next
+ * after it, the way glibc's robust unlock does, but unlinked through what
+ * we recorded rather than the pointers in the shared words: pending, out
+ * of the list, owner and users, the word released (a waiter woken), not
+ * pending.
+ */
+static inline void give_free(struct lock_tls *t, pthread_mutex_t *m,
+			     uintptr_t next)
+{
+	struct robust_head *h = (struct robust_head *)t->head;
+
+	h->pending = (uintptr_t)&m->__data.__list.__next;
+	barrier();
+	*(uintptr_t *)((next & ~(uintptr_t)1) - sizeof(void *)) = (uintptr_t)h;
+	h->list = next;
+	barrier();
+	m->__data.__owner = 0;
+	m->__data.__list.__prev = NULL;
+	m->__data.__list.__next = NULL;
+	m->__data.__nusers--;
+	release_word(m);
+	barrier();
+	h->pending = 0;
+}
+
+/* The slot of @l among the locks this thread took, or -1. */
+static inline int held_slot(struct lock_tls *t, const struct svmt_shlock *l)
+{
+	int i = (int)t->n - 1;
+
+	while (i >= 0 && t->held[i].l != l)
 		i--;
-	if (i < 0 || list_first() != list_entry(l))
-		return i;
-	l->u.m.__data.__list.__next = (struct __pthread_internal_list *)tl.held[i].next;
-	l->u.m.__data.__list.__prev = (struct __pthread_internal_list *)tl.head;
 	return i;
 }
 
-/* @l was unlocked: forget it; a later lock linked after it now follows
- * what followed @l. */
-static void forget_held(int i)
+/* @l was unlocked: forget slot @i; a later lock linked after it now
+ * follows what followed @l. */
+static void forget_inner(struct lock_tls *t, int i)
 {
-	uintptr_t entry = list_entry(tl.held[i].l);
-	unsigned last = tl.n - 1;
+	uintptr_t entry = list_entry(t->held[i].l);
+	unsigned last = t->n - 1;
 
 	for (unsigned j = (unsigned)i + 1; j <= last; j++)
-		if (tl.held[j].next == entry)
-			tl.held[j].next = tl.held[i].next;
-	if ((unsigned)i < last)
-		memmove(&tl.held[i], &tl.held[i + 1],
-			(last - (unsigned)i) * sizeof(tl.held[0]));
-	tl.n = last;
+		if (t->held[j].next == entry)
+			t->held[j].next = t->held[i].next;
+	memmove(&t->held[i], &t->held[i + 1],
+		(last - (unsigned)i) * sizeof(t->held[0]));
+	t->n = last;
+}
+
+static inline void forget_held(struct lock_tls *t, int i)
+{
+	if ((unsigned)i + 1 == t->n) /* the last taken: nothing follows */
+		t->n--;
+	else
+		forget_inner(t, i);
 }
 
 /*
@@ -369,21 +491,34 @@ static bool wedged(const struct svmt_shlock *l)
 	       !tid_alive(v.tid);
 }
 
+/* @l was taken: the owner record, after. */
+static inline int record_owner(struct svmt_shlock *l,
+			       const struct svmt_ident *me, uint32_t tag)
+{
+	SVMT_CRASH("lock-taken-unrecorded");
+	atomic_store_explicit(&l->owner_start, me->start, memory_order_relaxed);
+	atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
+	atomic_store_explicit(&l->owner_pid, me->pid, memory_order_relaxed);
+	return 0;
+}
+
 /*
  * The lock could not be taken at first sight: its words checked in full,
  * then taken, waited for, or repaired after a dead owner.  @rc is what the
- * first trylock said, or -1 when there was none.  0: taken, the owner
- * record still to write.  @before: the first entry of this thread's
- * robust list before that trylock.
+ * first trylock said, or -1 when there was none (or one that changed
+ * nothing); @before: the first entry of this thread's robust list before
+ * that trylock.  0 when taken and recorded.
  */
 static int __attribute__((noinline))
-lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
-	  int (*repair)(void *ctx), void *ctx, pid_t *recovered,
-	  uintptr_t before, int rc)
+lock_slow(struct lock_tls *t, struct svmt_shlock *l, uint32_t tag,
+	  int timeout_ms, int (*repair)(void *ctx), void *ctx,
+	  pid_t *recovered, uintptr_t before, int rc)
 {
+	const struct svmt_ident *me = svmt_self();
 	struct svmt_lock_view v;
 
 	if (rc < 0) {
+		before = list_first(t);
 		rc = svmt_lock_inspect(l, &v);
 		if (rc)
 			return rc;
@@ -398,7 +533,7 @@ lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
 			rc = lock_wait(&l->u.m, timeout_ms);
 	}
 	if (rc == 0 || rc == EOWNERDEAD)
-		note_held(l, before);
+		note_held(t, l, before);
 	if (rc == EOWNERDEAD) {
 		pid_t dead = atomic_load_explicit(&l->owner_pid,
 						  memory_order_relaxed);
@@ -435,7 +570,7 @@ lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
 		rc = ENOTRECOVERABLE;
 	switch (rc) {
 	case 0:
-		return 0;
+		return record_owner(l, me, tag);
 	case ENOTRECOVERABLE:
 		return svmt_fail(SVMT_ENOTRECOVERABLE,
 				 "lock was abandoned unrepaired; run recover");
@@ -444,11 +579,11 @@ lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
 	case ETIMEDOUT: {
 		pid_t owner = atomic_load_explicit(&l->owner_pid,
 						   memory_order_relaxed);
-		uint32_t t = atomic_load_explicit(&l->owner_tag,
-						  memory_order_relaxed);
+		uint32_t otag = atomic_load_explicit(&l->owner_tag,
+						     memory_order_relaxed);
 		if (owner)
 			return svmt_fail(-ETIMEDOUT, "lock held by pid %d (%s)",
-					 (int)owner, svmt_tag_name(t));
+					 (int)owner, svmt_tag_name(otag));
 		return svmt_fail(-ETIMEDOUT, "lock busy");
 	}
 	default:
@@ -459,31 +594,29 @@ lock_slow(struct svmt_shlock *l, const struct svmt_ident *me, int timeout_ms,
 int svmt_lock_acquire(struct svmt_shlock *l, uint32_t tag, int timeout_ms,
 		      int (*repair)(void *ctx), void *ctx, pid_t *recovered)
 {
-	const struct svmt_ident *me = svmt_self();
-	uintptr_t before = list_first();
+	struct lock_tls *t = my_locks();
+	uintptr_t before = 0;
 	int rc = -1;
 
 	if (recovered)
 		*recovered = 0;
-	/* The fast path: free and sound words, one trylock. */
+	/* The fast path: free and sound words, taken at once. */
 	if (model_ready() && looks_free(&l->u.m)) {
-		rc = pthread_mutex_trylock(&l->u.m);
+		if (t->own && t->n < HELD_MAX) {
+			rc = take_free(t, l); /* 0 or EBUSY */
+		} else {
+			before = list_first(t);
+			rc = pthread_mutex_trylock(&l->u.m);
+			if (rc == 0)
+				note_held(t, l, before);
+		}
+		if (rc == 0)
+			return record_owner(l, svmt_self(), tag);
 		if (rc == EBUSY) /* taken meanwhile: the full way */
 			rc = -1;
 	}
-	if (rc == 0) {
-		note_held(l, before);
-	} else {
-		rc = lock_slow(l, me, timeout_ms, repair, ctx, recovered,
-			       before, rc);
-		if (rc)
-			return rc;
-	}
-	SVMT_CRASH("lock-taken-unrecorded");
-	atomic_store_explicit(&l->owner_start, me->start, memory_order_relaxed);
-	atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
-	atomic_store_explicit(&l->owner_pid, me->pid, memory_order_relaxed);
-	return 0;
+	return lock_slow(t, l, tag, timeout_ms, repair, ctx, recovered, before,
+			 rc);
 }
 
 int svmt_lock_reinit(struct svmt_shlock *l, bool died)
@@ -503,17 +636,35 @@ int svmt_lock_reinit(struct svmt_shlock *l, bool died)
 int svmt_lock_unlock(struct svmt_shlock *l)
 {
 	pthread_mutex_t *m = &l->u.m;
+	struct lock_tls *t = my_locks();
+	int slot = held_slot(t, l), rc;
 
 	/* We hold it: a kind a writer changed meanwhile is put back, or
 	 * glibc could abort in the unlock. */
-	int slot, rc;
-
 	if (model_ready() && load_dword(&m->__data.__kind) != model_kind8)
 		memcpy(&m->__data.__kind, &model.__data.__kind, 8);
-	slot = restore_links(l);
+	/*
+	 * When it is first in the list (locks are released in the order
+	 * opposite to taking them), its links can only be what was written
+	 * when it was taken: give it back through our record of them, or put
+	 * them back before glibc follows them.
+	 */
+	if (slot >= 0 && list_first(t) == list_entry(l)) {
+		if (t->own && (load_word(&m->__data.__lock) & FUTEX_TID_MASK) ==
+				      (uint32_t)t->tid &&
+		    load_word(&m->__data.__owner) == (uint32_t)t->tid) {
+			give_free(t, m, t->held[slot].next);
+			forget_held(t, slot);
+			return 0;
+		}
+		m->__data.__list.__next =
+			(struct __pthread_internal_list *)t->held[slot].next;
+		m->__data.__list.__prev =
+			(struct __pthread_internal_list *)t->head;
+	}
 	rc = pthread_mutex_unlock(m);
 	if (!rc && slot >= 0)
-		forget_held(slot);
+		forget_held(t, slot);
 	return rc;
 }
 
