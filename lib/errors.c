@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char detail[256];
+_Thread_local char svmt_detail[256];
 static _Thread_local char errno_text[96];
 
 const char *svmt_strerror(int err)
@@ -49,7 +49,7 @@ const char *svmt_strerror(int err)
 
 const char *svmt_errdetail(void)
 {
-	return detail;
+	return svmt_detail;
 }
 
 const char *svmt_version(void)
@@ -62,14 +62,9 @@ int svmt_fail(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(svmt_detail, sizeof(svmt_detail), fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-void svmt_clear_detail(void)
-{
-	detail[0] = '\0';
 }
 
 const char *svmt_errno_text(int e)

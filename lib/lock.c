@@ -670,10 +670,9 @@ int svmt_lock_unlock(struct svmt_shlock *l)
 
 void svmt_lock_release(struct svmt_shlock *l)
 {
+	/* The record is void once its pid is 0: tag and start stay. */
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
-	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
 	SVMT_CRASH("lock-unrecorded-not-released");
-	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
 	svmt_lock_unlock(l);
 }
 

@@ -1115,22 +1115,15 @@ int svmt_region_unlock(svmt_region *r)
 {
 	struct svmt_shlock *l = &r->h->lock;
 	pid_t me = svmt_self()->pid;
-	uint32_t tag;
-	uint64_t start;
 	int rc;
 
 	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) != me)
 		return -EPERM;
-	/* Another thread of this process is not the owner: the mutex says. */
-	tag = atomic_load_explicit(&l->owner_tag, memory_order_relaxed);
-	start = atomic_load_explicit(&l->owner_start, memory_order_relaxed);
+	/* Another thread of this process is not the owner: the mutex says.
+	 * The record is void once its pid is 0 (tag and start stay). */
 	atomic_store_explicit(&l->owner_pid, 0, memory_order_relaxed);
-	atomic_store_explicit(&l->owner_tag, 0, memory_order_relaxed);
-	atomic_store_explicit(&l->owner_start, 0, memory_order_relaxed);
 	rc = svmt_lock_unlock(l);
 	if (rc) {
-		atomic_store_explicit(&l->owner_start, start, memory_order_relaxed);
-		atomic_store_explicit(&l->owner_tag, tag, memory_order_relaxed);
 		atomic_store_explicit(&l->owner_pid, me, memory_order_relaxed);
 		return -rc;
 	}

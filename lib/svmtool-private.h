@@ -133,7 +133,7 @@ struct svmt_shlock {
 		pthread_mutex_t m;
 		uint8_t bytes[64];
 	} u;
-	_Atomic int32_t owner_pid;
+	_Atomic int32_t owner_pid;     /* 0: no record (tag, start stale) */
 	_Atomic uint32_t owner_tag;
 	_Atomic uint64_t owner_start;
 	_Atomic uint32_t recoveries;
@@ -364,7 +364,12 @@ void svmt_objname(char *buf, size_t len, const char *root, const char *name);
 /* Return @err after recording a printf-style detail for svmt_errdetail(). */
 int svmt_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void svmt_clear_detail(void);
+/* This thread's detail (errors.c); cleared at the start of each call. */
+extern _Thread_local char svmt_detail[256];
+static inline void svmt_clear_detail(void)
+{
+	svmt_detail[0] = '\0';
+}
 /* strerror() in lower case, for details (thread-local storage). */
 const char *svmt_errno_text(int e);
 
