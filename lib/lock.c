@@ -476,6 +476,15 @@ static inline void forget_held(struct lock_tls *t, int i)
 		forget_inner(t, i);
 }
 
+/* Polls of a lock with no owner record before wedged() asks the system
+ * (about 2 us of pause instructions). */
+#define WEDGE_SPINS 200
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
 /*
  * A lock taken by a thread that is gone, without the kernel marking it
  * (glibc leaves a failed trylock of a not-recoverable mutex so): nobody
@@ -483,10 +492,23 @@ static inline void forget_held(struct lock_tls *t, int i)
  */
 static bool wedged(const struct svmt_shlock *l)
 {
+	const uint32_t *word = (const uint32_t *)&l->u.m.__data.__lock;
+	uint32_t w = load_word(word);
 	struct svmt_lock_view v;
 
-	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed))
-		return false;
+	/*
+	 * A live holder leaves the record empty for a few instructions after
+	 * taking the word and before giving it back: wait that long for the
+	 * record or the word to change before asking the system whether the
+	 * thread lives (a kill and a read of /proc, microseconds, on the
+	 * path of every waiter that came in such a window).
+	 */
+	for (int i = 0; i < WEDGE_SPINS; i++) {
+		if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) ||
+		    load_word(word) != w)
+			return false;
+		cpu_relax();
+	}
 	return !svmt_lock_inspect(l, &v) && v.tid && !v.owner_died &&
 	       !tid_alive(v.tid);
 }
