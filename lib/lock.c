@@ -5,7 +5,9 @@
  * (pid and start time) and an operation tag after acquiring, and repairs
  * the protected bookkeeping when the previous owner died holding the lock
  * (EOWNERDEAD -> repair -> pthread_mutex_consistent).  The uncontended path
- * is one trylock plus a few stores: no system call (the identity is cached).
+ * makes no system call (the identity is cached): on x86-64 glibc it takes
+ * and gives back a free lock itself, with the stores glibc's robust path
+ * makes, in its order (take_free, give_free); everything else is glibc's.
  *
  * The mutex lives in memory other users may write: glibc aborts on some
  * bytes (a priority-protect kind, for one), so its words are checked before
@@ -16,7 +18,8 @@
  * A held mutex also carries glibc's robust-list pointers, which its unlock
  * follows and writes through: a writer who changed them could make the
  * holder write where it likes.  Each thread remembers what they were when
- * it took its locks and puts them back before unlocking.
+ * it took its locks and unlinks through that record, or puts them back
+ * before glibc unlocks.
  */
 #include "svmtool-private.h"
 
