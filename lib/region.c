@@ -1062,19 +1062,23 @@ const char *svmt_region_name(const svmt_region *r)
 
 int svmt_region_lock(svmt_region *r, uint32_t tag, int timeout_ms)
 {
-	svmt_clear_detail();
 	pid_t dead = 0;
+	bool rec;
 	int rc;
 
+	svmt_clear_detail();
 	/* The data is the caller's: no bookkeeping to repair here, but the
 	 * caller learns of the death through svmt_region_lock_recovered(). */
 	rc = svmt_lock_acquire(&r->h->lock, tag | SVMT_TAG_USER, timeout_ms,
 			       NULL, NULL, &dead);
 	/* Sticky: also when recover took the dead one's lock, and until a
-	 * holder acknowledges. */
-	r->lock_recovered = !rc && (dead != 0 ||
+	 * holder acknowledges.  Stored only when it changes: one store
+	 * less on the uncontended path. */
+	rec = !rc && (dead != 0 ||
 		(atomic_load_explicit(&r->h->lock.flags, memory_order_relaxed) &
 		 SVMT_LOCKF_DIED));
+	if (r->lock_recovered != rec)
+		r->lock_recovered = rec;
 	return rc;
 }
 
