@@ -341,11 +341,30 @@ static inline uintptr_t list_first(struct lock_tls *t)
 	return h ? __atomic_load_n((uintptr_t *)h, __ATOMIC_RELAXED) : 0;
 }
 
+/*
+ * May a lock taken while @first heads the list record @first as what
+ * follows it?  Only when we see @first go: the list's own head, or a lock
+ * of ours we recorded.  A mutex of the caller's is unlocked by glibc
+ * behind our back, and the record would then name a mutex no longer in
+ * the list (glibc fixes the shared pointers, not our record).  A lock
+ * taken over one of those is left to glibc, links and all.
+ */
+static inline bool sees_go(const struct lock_tls *t, uintptr_t first)
+{
+	if (first == t->head)
+		return true;
+	for (unsigned i = 0; i < t->n; i++)
+		if (list_entry(t->held[i].l) == first)
+			return true;
+	return false;
+}
+
 /* @l was just taken, with @before first in the list until then. */
 static inline void note_held(struct lock_tls *t, const struct svmt_shlock *l,
 			     uintptr_t before)
 {
-	if (before && list_first(t) == list_entry(l) && t->n < HELD_MAX)
+	if (before && sees_go(t, before) && list_first(t) == list_entry(l) &&
+	    t->n < HELD_MAX)
 		t->held[t->n++] = (struct held){ l, before };
 }
 
@@ -378,16 +397,19 @@ static inline void release_word(pthread_mutex_t *m)
  * owner, users and count.  The kernel marks a lock the list or the pending
  * entry names "owner died" when the thread dies, at any point of this;
  * glibc, here or in another process, finds the words it would have
- * written.  0, or EBUSY with nothing changed (the word was not free, or
- * glibc would call it not recoverable: the full way tells).
+ * written.  0, or EBUSY with nothing changed (the word was not free,
+ * glibc would call it not recoverable, or what heads the list is not one
+ * whose going we see: the full way tells).
  */
 static inline int take_free(struct lock_tls *t, struct svmt_shlock *l)
 {
 	pthread_mutex_t *m = &l->u.m;
 	struct robust_head *h = (struct robust_head *)t->head;
-	uintptr_t entry = list_entry(l), first;
+	uintptr_t entry = list_entry(l), first = h->list;
 	int tid = t->tid, free = 0;
 
+	if (!sees_go(t, first)) /* glibc's way, unrecorded */
+		return EBUSY;
 	if (__builtin_expect(!tid, 0))
 		tid = t->tid = gettid();
 	h->pending = entry;
@@ -405,7 +427,6 @@ static inline int take_free(struct lock_tls *t, struct svmt_shlock *l)
 		h->pending = 0;
 		return EBUSY;
 	}
-	first = h->list;
 	*(uintptr_t *)((first & ~(uintptr_t)1) - sizeof(void *)) = entry;
 	m->__data.__list.__next = (struct __pthread_internal_list *)first;
 	m->__data.__list.__prev = (struct __pthread_internal_list *)h;

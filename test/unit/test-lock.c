@@ -5,6 +5,7 @@
 #include "testlib.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
 
 #define PERSIST (SVMT_REGION_CREATE | SVMT_REGION_PERSISTENT)
 
@@ -1075,6 +1076,58 @@ static void test_release_never_writes_through_a_writers_list_pointers(void **sta
 	}
 }
 
+/* This thread's robust list is empty: its head points at itself. */
+static void assert_robust_list_empty(void)
+{
+	uintptr_t *head = NULL;
+	size_t len;
+
+	assert_int_equal(syscall(SYS_get_robust_list, 0, &head, &len), 0);
+	assert_true(head[0] == (uintptr_t)head);
+	assert_true(head[2] == 0); /* nothing pending */
+}
+
+/*
+ * A robust mutex of the caller's, taken before ours and unlocked first
+ * (by glibc, which we do not see): releasing ours must not put it back
+ * at the head of the thread's robust list, where glibc and the kernel
+ * would write through it once it is gone.
+ */
+static void test_callers_robust_mutex_unlocked_first_leaves_the_list_whole(void **state)
+{
+	static struct svmt_shlock other __attribute__((aligned(64)));
+	pthread_mutexattr_t a;
+	pthread_mutex_t *mine = malloc(sizeof(*mine));
+	(void)state;
+
+	assert_non_null(mine);
+	assert_ok(pthread_mutexattr_init(&a));
+	assert_ok(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST));
+	assert_ok(pthread_mutex_init(mine, &a));
+	pthread_mutexattr_destroy(&a);
+	assert_ok(svmt_lock_init(&other));
+	for (int order = 0; order < 2; order++) {
+		/* ours, the caller's, ours; the caller's goes first */
+		assert_ok(svmt_lock_acquire(&other, SVMT_TAG_OPEN, 0, NULL, NULL, NULL));
+		assert_ok(pthread_mutex_lock(mine));
+		assert_ok(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL));
+		assert_ok(pthread_mutex_unlock(mine));
+		if (order) {
+			svmt_lock_release(&other);
+			svmt_lock_release(g_lock);
+		} else {
+			svmt_lock_release(g_lock);
+			svmt_lock_release(&other);
+		}
+		assert_robust_list_empty();
+	}
+	pthread_mutex_destroy(mine);
+	free(mine);
+	assert_ok(svmt_lock_acquire(g_lock, SVMT_TAG_SCAN, 0, NULL, NULL, NULL));
+	svmt_lock_release(g_lock);
+	assert_robust_list_empty();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1098,6 +1151,7 @@ int main(void)
 		TL_TEST(test_create_is_bounded_by_timeout_between_claim_and_publish),
 		LOCK_TEST(test_lock_with_hostile_mutex_words_is_corrupt_not_an_abort),
 		LOCK_TEST(test_release_never_writes_through_a_writers_list_pointers),
+		LOCK_TEST(test_callers_robust_mutex_unlocked_first_leaves_the_list_whole),
 		TL_TEST(test_recover_rebuilds_corrupt_region_locks_others_do_not_abort),
 		TL_TEST(test_recover_rebuilds_corrupt_namespace_lock_others_do_not_abort),
 		TL_TEST(test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt),
