@@ -523,13 +523,14 @@ static bool wedged(const struct svmt_shlock *l)
 	/*
 	 * A live holder leaves the record empty for a few instructions after
 	 * taking the word and before giving it back: wait that long for the
-	 * record or the word to change before asking the system whether the
-	 * thread lives (a kill and a read of /proc, microseconds, on the
-	 * path of every waiter that came in such a window).
+	 * record or the word's owner to change before asking the system
+	 * whether the thread lives (a kill and a read of /proc, microseconds,
+	 * on the path of every waiter that came in such a window).  Another
+	 * waiter setting FUTEX_WAITERS is no sign of life.
 	 */
 	for (int i = 0; i < WEDGE_SPINS; i++) {
 		if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) ||
-		    load_word(word) != w)
+		    ((load_word(word) ^ w) & ~(uint32_t)FUTEX_WAITERS))
 			return false;
 		cpu_relax();
 	}
