@@ -500,14 +500,9 @@ static inline void forget_held(struct lock_tls *t, int i)
 		forget_inner(t, i);
 }
 
-/* Polls of a lock with no owner record before wedged() asks the system
- * (about 2 us of pause instructions). */
-#define WEDGE_SPINS 200
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#else
-#define cpu_relax() __asm__ __volatile__("" ::: "memory")
-#endif
+/* How long a waiter that found the owner record empty waits, as for any
+ * holder, before asking whether the thread in the lock's word lives. */
+#define WEDGE_WAIT_MS 10
 
 /*
  * A lock taken by a thread that is gone, without the kernel marking it
@@ -516,26 +511,39 @@ static inline void forget_held(struct lock_tls *t, int i)
  */
 static bool wedged(const struct svmt_shlock *l)
 {
-	const uint32_t *word = (const uint32_t *)&l->u.m.__data.__lock;
-	uint32_t w = load_word(word);
 	struct svmt_lock_view v;
 
-	/*
-	 * A live holder leaves the record empty for a few instructions after
-	 * taking the word and before giving it back: wait that long for the
-	 * record or the word's owner to change before asking the system
-	 * whether the thread lives (a kill and a read of /proc, microseconds,
-	 * on the path of every waiter that came in such a window).  Another
-	 * waiter setting FUTEX_WAITERS is no sign of life.
-	 */
-	for (int i = 0; i < WEDGE_SPINS; i++) {
-		if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed) ||
-		    ((load_word(word) ^ w) & ~(uint32_t)FUTEX_WAITERS))
-			return false;
-		cpu_relax();
-	}
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed))
+		return false;
 	return !svmt_lock_inspect(l, &v) && v.tid && !v.owner_died &&
 	       !tid_alive(v.tid);
+}
+
+/*
+ * Wait for @l, taken by someone else, at most @timeout_ms (<0: forever).
+ * A live holder leaves the owner record empty for a few instructions
+ * after it takes the word and before it gives it back, and waiters come
+ * exactly then: an empty record is no reason to ask the system whether
+ * the holder lives (a kill and a read of /proc, microseconds, which
+ * every such waiter paid).  It is waited for as any holder, WEDGE_WAIT_MS
+ * at first; only a lock still held then is checked for a dead holder.
+ */
+static int wait_held(struct svmt_shlock *l, int timeout_ms)
+{
+	int first = WEDGE_WAIT_MS, rc;
+
+	if (atomic_load_explicit(&l->owner_pid, memory_order_relaxed))
+		return lock_wait(&l->u.m, timeout_ms);
+	if (timeout_ms >= 0 && timeout_ms < first)
+		first = timeout_ms;
+	rc = lock_wait(&l->u.m, first);
+	if (rc != ETIMEDOUT)
+		return rc;
+	if (wedged(l))
+		return ENOTRECOVERABLE;
+	if (timeout_ms >= 0 && timeout_ms <= first)
+		return ETIMEDOUT;
+	return lock_wait(&l->u.m, timeout_ms < 0 ? -1 : timeout_ms - first);
 }
 
 /* @l was taken: the owner record, after. */
@@ -574,10 +582,8 @@ lock_slow(struct lock_tls *t, struct svmt_shlock *l, uint32_t tag,
 			rc = ENOTRECOVERABLE;
 		else
 			rc = pthread_mutex_trylock(&l->u.m);
-		if (rc == EBUSY && wedged(l))
-			rc = ENOTRECOVERABLE;
-		else if (rc == EBUSY)
-			rc = lock_wait(&l->u.m, timeout_ms);
+		if (rc == EBUSY)
+			rc = wait_held(l, timeout_ms);
 	}
 	if (rc == 0 || rc == EOWNERDEAD)
 		note_held(t, l, before);
