@@ -309,6 +309,44 @@ struct robust_head {
 	uintptr_t pending; /* entry being taken or given */
 };
 
+#if defined(__x86_64__) && defined(__GLIBC__)
+/*
+ * Does this glibc, on this thread, take and give a robust mutex with the
+ * very stores take_free() and give_back() make?  Asked once per thread
+ * before they are used: a mutex of our kind, taken by glibc, must be
+ * linked first in the list with the links, the slot before the old first
+ * entry, the owner, users and count take_free() writes, and given back,
+ * leave the list and the pending entry as they were.  A glibc that does
+ * otherwise keeps every lock to itself.
+ */
+static bool glibc_links_as_we_do(struct robust_head *h)
+{
+	uintptr_t first = h->list, entry, *slot;
+	pthread_mutex_t m;
+	pid_t tid = gettid();
+	bool ok;
+
+	if (mutex_init(&m))
+		return false;
+	entry = (uintptr_t)&m.__data.__list.__next;
+	slot = (uintptr_t *)((first & ~(uintptr_t)1) - sizeof(void *));
+	if (pthread_mutex_lock(&m)) {
+		pthread_mutex_destroy(&m);
+		return false;
+	}
+	ok = h->list == entry && !h->pending && *slot == entry &&
+	     (uintptr_t)m.__data.__list.__next == first &&
+	     (uintptr_t)m.__data.__list.__prev == (uintptr_t)h &&
+	     m.__data.__lock == tid && m.__data.__owner == tid &&
+	     m.__data.__nusers == 1 && m.__data.__count == 1;
+	ok = !pthread_mutex_unlock(&m) && ok;
+	ok = ok && h->list == first && !h->pending && !m.__data.__lock &&
+	     !m.__data.__owner && !m.__data.__nusers;
+	pthread_mutex_destroy(&m);
+	return ok;
+}
+#endif
+
 static uintptr_t robust_head(struct lock_tls *t)
 {
 	if (__builtin_expect(!t->head, 0)) {
@@ -322,10 +360,19 @@ static uintptr_t robust_head(struct lock_tls *t)
 		t->own = h && len == sizeof(struct robust_head) &&
 			 ((struct robust_head *)h)->futex_offset ==
 				 (long)offsetof(pthread_mutex_t, __data.__lock) -
-				 (long)offsetof(pthread_mutex_t, __data.__list.__next);
+				 (long)offsetof(pthread_mutex_t, __data.__list.__next) &&
+			 glibc_links_as_we_do(h);
 #endif
 	}
 	return t->head;
+}
+
+bool svmt_lock_inline(void)
+{
+	struct lock_tls *t = my_locks();
+
+	robust_head(t);
+	return t->own;
 }
 
 /* Where glibc links @l into the list: its entry. */

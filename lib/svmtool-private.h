@@ -182,6 +182,9 @@ int svmt_lock_unlock(struct svmt_shlock *l);
 int svmt_lock_reinit(struct svmt_shlock *l, bool died);
 /* In the child of a fork: this thread holds none of its parent's locks. */
 void svmt_lock_atfork_child(void);
+/* Does this thread take and give free locks itself, as glibc would (x86-64
+ * glibc whose robust list links as lock.c expects), not through glibc? */
+bool svmt_lock_inline(void);
 const char *svmt_tag_name(uint32_t tag);
 
 /* ------------------------------------------------------------------- layout */

@@ -1128,6 +1128,34 @@ static void test_callers_robust_mutex_unlocked_first_leaves_the_list_whole(void 
 	assert_robust_list_empty();
 }
 
+/*
+ * Where glibc links robust mutexes as lock.c expects (x86-64 glibc), the
+ * inline path is used; in a new thread too (the check is per thread).
+ */
+static void *inline_in_thread(void *arg)
+{
+	(void)arg;
+	return (void *)(uintptr_t)svmt_lock_inline();
+}
+
+static void test_lock_inline_path_where_glibc_links_as_expected(void **state)
+{
+	void *in_thread = NULL;
+	pthread_t th;
+
+	(void)state;
+#if defined(__x86_64__) && defined(__GLIBC__)
+	assert_true(svmt_lock_inline());
+	assert_int_equal(pthread_create(&th, NULL, inline_in_thread, NULL), 0);
+	assert_int_equal(pthread_join(th, &in_thread), 0);
+	assert_true((uintptr_t)in_thread);
+#else
+	(void)th;
+	(void)in_thread;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1157,6 +1185,7 @@ int main(void)
 		TL_TEST(test_lock_not_recoverable_or_wedged_is_reported_and_rebuilt),
 		TL_TEST(test_holder_killed_before_its_owner_record_shows_dead),
 		TL_TEST(test_recover_of_dead_data_lock_holder_reaches_next_locker),
+		TL_TEST(test_lock_inline_path_where_glibc_links_as_expected),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);
