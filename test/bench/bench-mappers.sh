@@ -22,8 +22,8 @@ FUSER=$(command -v fuser || true)
 DIR=$(mktemp -d /dev/shm/svmt-mappers.XXXXXX)
 PIDS=()
 cleanup() {
+	# disowned: their deaths are not reported as "Killed"
 	((${#PIDS[@]})) && kill -9 "${PIDS[@]}" 2>/dev/null
-	{ wait; } 2>/dev/null
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -83,6 +83,7 @@ svm create r -s 4K >/dev/null
 for ((i = 0; i < NPROC; i++)); do
 	sleep 600 &
 	PIDS+=($!)
+	disown
 done
 row MP1 "list -o MAPPERS NAME, nobody maps it" 0
 python3 -c '
@@ -98,6 +99,7 @@ print("ready", flush=True)
 time.sleep(600)
 ' "$DIR/svmt:bench:r" >"$DIR/mapper.out" &
 PIDS+=($!)
+disown
 for ((i = 0; i < 100; i++)); do
 	grep -q ready "$DIR/mapper.out" 2>/dev/null && break
 	sleep 0.05
