@@ -332,6 +332,54 @@ static int cmp_info(const void *a, const void *b)
 		      (*(struct svmt_region_info *const *)b)->name);
 }
 
+/* A region to sort: the first 8 bytes of its name as a big-endian
+ * number (zero after the end), which orders names as strcmp does. */
+struct sort_key {
+	uint64_t pre;
+	struct svmt_region_info *ri;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
+	return strcmp(x->ri->name, y->ri->name);
+}
+
+/*
+ * Sort @l by name.  Comparing the names' prefixes held beside the
+ * pointers, not the names behind them, keeps 10,000 descriptions out of
+ * the cache while they are sorted.  Without memory for the keys, plain
+ * pointers are sorted.
+ */
+static void sort_by_name(struct svmt_region_list *l)
+{
+	struct sort_key *k = malloc(l->n * sizeof(*k));
+
+	if (!k) {
+		qsort(l->v, l->n, sizeof(*l->v), cmp_info);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const unsigned char *p = (const unsigned char *)l->v[i]->name;
+		uint64_t pre = 0;
+		int j = 0;
+
+		for (; j < 8 && p[j]; j++)
+			pre = pre << 8 | p[j];
+		for (; j < 8; j++) /* a shorter name: zero after its end */
+			pre <<= 8;
+		k[i].pre = pre;
+		k[i].ri = l->v[i];
+	}
+	qsort(k, l->n, sizeof(*k), cmp_key);
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = k[i].ri;
+	free(k);
+}
+
 /* Is @l sorted by name already (the whole directory read, no orphan)? */
 static bool sorted(const struct svmt_region_list *l)
 {
@@ -710,7 +758,7 @@ int svmt_list(svmt_ns *ns, svmt_region_list **out)
 	if (rc)
 		goto fail;
 	if (!sorted(l))
-		qsort(l->v, l->n, sizeof(*l->v), cmp_info);
+		sort_by_name(l);
 	*out = l;
 	l = NULL;
 fail:

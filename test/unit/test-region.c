@@ -126,6 +126,39 @@ static void test_region_list_is_sorted_by_name(void **state)
 	svmt_list_free(l);
 }
 
+/* Names sharing their first 8 bytes or more, and shorter ones: strcmp's
+ * order (the sort compares 8-byte prefixes first). */
+static void test_region_list_sorts_long_shared_prefixes(void **state)
+{
+	static const char *const made[] = {
+		"region-10", "r", "region-1", "regio", "region-09",
+		"region-1a", "region-", "region_1", "Region-1", "region-100",
+	};
+	const size_t n = sizeof(made) / sizeof(made[0]);
+	struct tl *t = *state;
+	svmt_ns *ns = tl_ns_create(t);
+	svmt_region_list *l = NULL;
+	const char *want[sizeof(made) / sizeof(made[0])];
+
+	for (size_t i = 0; i < n; i++) {
+		tl_region_make(ns, made[i], 4096);
+		want[i] = made[i];
+	}
+	/* the expected order, by strcmp (insertion sort) */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(want[j - 1], want[j]) > 0; j--) {
+			const char *x = want[j];
+
+			want[j] = want[j - 1];
+			want[j - 1] = x;
+		}
+	assert_ok(svmt_list(ns, &l));
+	assert_int_equal(svmt_list_count(l), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(svmt_list_get(l, i)->name, want[i]);
+	svmt_list_free(l);
+}
+
 static void test_region_mode_umask_and_exact_mode(void **state)
 {
 	struct tl *t = *state;
@@ -1135,6 +1168,7 @@ int main(void)
 		TL_TEST(test_region_create_rounds_size_and_maps_data),
 		TL_TEST(test_region_info_fields),
 		TL_TEST(test_region_list_is_sorted_by_name),
+		TL_TEST(test_region_list_sorts_long_shared_prefixes),
 		TL_TEST(test_region_mode_umask_and_exact_mode),
 		TL_TEST(test_region_open_missing_is_enoent),
 		TL_TEST(test_region_create_size_zero_is_einval),
