@@ -3,6 +3,7 @@
  * columns, table, raw, KEY="value" export and JSON
  */
 #include "svmtool-cmd.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -87,28 +88,13 @@ static const int default_cols[] = {
 
 /* ---------------------------------------------------------- region lines */
 
-/* @s into @buf, cut to fit: a cell's snprintf("%s") without its cost. */
-static void str_cell(const char *s, char *buf, size_t len)
-{
-	size_t n = strlen(s);
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-}
-
 /* @v in decimal into @buf: snprintf's PRIu64 without its cost (a JSON
  * listing has a dozen numbers a region). */
 static void u64_cell(uint64_t v, char *buf, size_t len)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
+	char d[21];
 
-	*--p = '\0';
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	str_cell(p, buf, len);
+	svmt_str_put(buf, len, svmt_udec(d, v));
 }
 
 const char *cli_size_str(uint64_t v, int bytes, char *buf, size_t len)
@@ -255,7 +241,7 @@ static void cell(const struct svmt_region_info *ri,
 	buf[0] = '\0';
 	switch (id) {
 	case COL_NAME:
-		str_cell(ri->name, buf, len);
+		svmt_str_put(buf, len, ri->name);
 		break;
 	case COL_BASE:
 		addr_cell(ri->base, lo, buf, len);
@@ -278,9 +264,9 @@ static void cell(const struct svmt_region_info *ri,
 			cli_size_str(ri->data_size, bytes, buf, len);
 		break;
 	case COL_PATH:
-		str_cell(lo->obj_prefix ? lo->obj_prefix : "", buf, len);
+		svmt_str_put(buf, len, lo->obj_prefix ? lo->obj_prefix : "");
 		off = strlen(buf);
-		str_cell(ri->name, buf + off, len - off);
+		svmt_str_put(buf + off, len - off, ri->name);
 		break;
 	case COL_MAPPERS:
 		if (m)
@@ -309,15 +295,17 @@ static void cell(const struct svmt_region_info *ri,
 			cli_lock_str(ri->lock, buf, len);
 		break;
 	case COL_STATE:
-		str_cell(state_name(ri->state), buf, len);
+		svmt_str_put(buf, len, state_name(ri->state));
 		break;
 	case COL_FLAGS:
 		if (ri->flags & SVMT_RF_PERSISTENT)
-			str_cell("persistent,", buf, len);
+			svmt_str_put(buf, len, "persistent,");
 		if (ri->flags & SVMT_RF_HEAP)
-			str_cell("heap,", buf + strlen(buf), len - strlen(buf));
+			svmt_str_put(buf + strlen(buf), len - strlen(buf),
+				     "heap,");
 		if (ri->flags & SVMT_RF_FILE)
-			str_cell("file,", buf + strlen(buf), len - strlen(buf));
+			svmt_str_put(buf + strlen(buf), len - strlen(buf),
+				     "file,");
 		if (buf[0])
 			buf[strlen(buf) - 1] = '\0';
 		break;
@@ -351,7 +339,7 @@ static void cell(const struct svmt_region_info *ri,
 		break;
 	case COL_FILE:
 		/* bytes from the object: no control character */
-		str_cell(ri->file, buf, len);
+		svmt_str_put(buf, len, ri->file);
 		for (char *p = buf; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
@@ -364,60 +352,15 @@ static void cell(const struct svmt_region_info *ri,
 /* ------------------------------------------------------------------ JSON */
 
 /*
- * The document is made in memory a region at a time and written with one
- * fwrite: a stdio call for every key and value cost more than the reads
- * of the listing.
+ * The document is made in memory (strbuf.h) a region at a time and
+ * written with one fwrite: a stdio call for every key and value cost more
+ * than the reads of the listing.
  */
-struct out {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void out_put(struct out *o, const char *s, size_t n)
-{
-	if (o->n + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *ns;
-
-		while (cap < o->n + n)
-			cap *= 2;
-		ns = realloc(o->s, cap);
-		if (!ns) {
-			o->oom = true;
-			return;
-		}
-		o->s = ns;
-		o->cap = cap;
-	}
-	memcpy(o->s + o->n, s, n);
-	o->n += n;
-}
-
-static void out_str(struct out *o, const char *s)
-{
-	out_put(o, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-out_fmt(struct out *o, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		out_put(o, tmp, (size_t)k < sizeof(tmp) ? (size_t)k
-							  : sizeof(tmp) - 1);
-}
 
 /* @s as a JSON string. */
-static void json_str(struct out *o, const char *s)
+static void json_str(struct svmt_buf *o, const char *s)
 {
-	out_put(o, "\"", 1);
+	svmt_buf_put(o, "\"", 1);
 	for (;;) {
 		const char *q = s;
 		unsigned char c;
@@ -425,16 +368,16 @@ static void json_str(struct out *o, const char *s)
 		while ((c = (unsigned char)*q) >= 0x20 && c != '"' &&
 		       c != '\\' && c != 0x7f)
 			q++;
-		out_put(o, s, (size_t)(q - s)); /* what needs no escape */
+		svmt_buf_put(o, s, (size_t)(q - s)); /* what needs no escape */
 		if (!c)
 			break;
 		if (c == '"' || c == '\\')
-			out_fmt(o, "\\%c", c);
+			svmt_buf_printf(o, "\\%c", c);
 		else
-			out_fmt(o, "\\u%04x", c);
+			svmt_buf_printf(o, "\\u%04x", c);
 		s = q + 1;
 	}
-	out_put(o, "\"", 1);
+	svmt_buf_put(o, "\"", 1);
 }
 
 /* "KEY": of column @id into @buf. */
@@ -451,36 +394,42 @@ static void json_key(char *buf, size_t len, enum col_id id)
 	snprintf(buf, len, "\"%s\": ", json_keys[id] ? json_keys[id] : key);
 }
 
-static void json_clients(struct out *o, const struct svmt_region_info *ri)
+static void json_clients(struct svmt_buf *o, const struct svmt_region_info *ri)
 {
-	out_put(o, "[", 1);
+	svmt_buf_put(o, "[", 1);
 	for (uint32_t i = 0; i < ri->nclients; i++)
-		out_fmt(o, "%s\n            {\"pid\": %d, \"alive\": %s, "
-			"\"start_time\": %" PRIu64 "}", i ? "," : "",
-			(int)ri->clients[i]->pid,
-			ri->clients[i]->alive ? "true" : "false",
-			ri->clients[i]->start_time);
-	out_str(o, ri->nclients ? "\n         ]" : "]");
+		svmt_buf_printf(o, "%s\n            {\"pid\": %d, \"alive\": "
+				"%s, \"start_time\": %" PRIu64 "}",
+				i ? "," : "", (int)ri->clients[i]->pid,
+				ri->clients[i]->alive ? "true" : "false",
+				ri->clients[i]->start_time);
+	svmt_buf_str(o, ri->nclients ? "\n         ]" : "]");
 }
 
-static void json_pids(struct out *o, const struct svmt_region_info *ri)
+static void json_pids(struct svmt_buf *o, const struct svmt_region_info *ri)
 {
-	out_put(o, "[", 1);
-	for (uint32_t i = 0; i < ri->nclients; i++)
-		out_fmt(o, "%s%d", i ? ", " : "", (int)ri->clients[i]->pid);
-	out_put(o, "]", 1);
+	svmt_buf_put(o, "[", 1);
+	for (uint32_t i = 0; i < ri->nclients; i++) {
+		if (i)
+			svmt_buf_str(o, ", ");
+		svmt_buf_dec(o, ri->clients[i]->pid);
+	}
+	svmt_buf_put(o, "]", 1);
 }
 
-static void json_mapper_pids(struct out *o, const struct cli_mappers *m)
+static void json_mapper_pids(struct svmt_buf *o, const struct cli_mappers *m)
 {
 	if (!m) {
-		out_str(o, "null");
+		svmt_buf_str(o, "null");
 		return;
 	}
-	out_put(o, "[", 1);
-	for (size_t i = 0; i < m->n; i++)
-		out_fmt(o, "%s%d", i ? ", " : "", (int)m->pids[i]);
-	out_put(o, "]", 1);
+	svmt_buf_put(o, "[", 1);
+	for (size_t i = 0; i < m->n; i++) {
+		if (i)
+			svmt_buf_str(o, ", ");
+		svmt_buf_dec(o, m->pids[i]);
+	}
+	svmt_buf_put(o, "]", 1);
 }
 
 /*
@@ -495,7 +444,7 @@ static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 	char buf[PATH_MAX + SVMT_NAME_MAX + 64];
 	/* Each column's ",\n         \"key\": ", made once. */
 	char (*keys)[48] = calloc((size_t)ncols + 1, sizeof(*keys));
-	struct out o = { NULL, 0, 0, false };
+	struct svmt_buf o = { 0 };
 
 	if (!keys)
 		return -1;
@@ -503,15 +452,15 @@ static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 		snprintf(keys[c], sizeof(keys[c]), ",\n         ");
 		json_key(keys[c] + 11, sizeof(keys[c]) - 11, (enum col_id)ids[c]);
 	}
-	out_str(&o, "{\n   \"regions\": [");
+	svmt_buf_str(&o, "{\n   \"regions\": [");
 	for (size_t i = 0; i < n && !o.oom; i++) {
 		const struct cli_mappers *m = lo->maps ? &lo->maps[i].m : NULL;
 
-		out_str(&o, i ? ",\n      {" : "\n      {");
+		svmt_buf_str(&o, i ? ",\n      {" : "\n      {");
 		for (int c = 0; c < ncols; c++) {
 			enum col_id id = (enum col_id)ids[c];
 
-			out_str(&o, keys[c] + !c); /* no comma before the first */
+			svmt_buf_str(&o, keys[c] + !c); /* no comma before the first */
 			if (id == COL_CLIENTS) {
 				json_clients(&o, ri[i]);
 				continue;
@@ -526,17 +475,17 @@ static int print_json(FILE *fp, const struct svmt_region_info *const *ri,
 			}
 			cell(ri[i], m, id, lo, buf, sizeof(buf));
 			if (!buf[0])
-				out_str(&o, "null");
+				svmt_buf_str(&o, "null");
 			else if (cols[id].json == SCOLS_JSON_NUMBER)
-				out_str(&o, buf);
+				svmt_buf_str(&o, buf);
 			else
 				json_str(&o, buf);
 		}
-		out_str(&o, "\n      }");
+		svmt_buf_str(&o, "\n      }");
 		fwrite(o.s, 1, o.n, fp);
 		o.n = 0;
 	}
-	out_str(&o, n ? "\n   ]\n}\n" : "]\n}\n");
+	svmt_buf_str(&o, n ? "\n   ]\n}\n" : "]\n}\n");
 	if (!o.oom)
 		fwrite(o.s, 1, o.n, fp);
 	free(o.s);

@@ -40,14 +40,6 @@ int svmt_name_check(const char *name)
 	return svmt_name_norm(name, buf);
 }
 
-void svmt_name_put(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* Built by hand: these run on every open and removal, snprintf costs. */
 void svmt_objname(char *buf, size_t len, const char *root, const char *name)
 {

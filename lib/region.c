@@ -10,6 +10,7 @@
  * when it is dead.  Any failure rolls the claim back.
  */
 #include "svmtool-private.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,7 +269,7 @@ static int new_handle(struct svmt_ns *ns, const char *name, void *p,
 		return -ENOMEM;
 	r->ns = ns;
 	r->refs = 1;
-	svmt_name_put(r->name, sizeof(r->name), name);
+	svmt_str_put(r->name, sizeof(r->name), name);
 	r->h = p;
 	r->base = c->base;
 	r->size = c->size;
@@ -487,8 +488,8 @@ static int region_build(struct svmt_ns *ns, const char *name,
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->ctime = now.tv_sec;
 	h->creator = *svmt_self();
-	svmt_name_put(h->root, sizeof(h->root), ns->root_name);
-	svmt_name_put(h->name, sizeof(h->name), name);
+	svmt_str_put(h->root, sizeof(h->root), ns->root_name);
+	svmt_str_put(h->name, sizeof(h->name), name);
 	rc = svmt_lock_init(&h->meta);
 	if (!rc)
 		rc = svmt_lock_init(&h->lock);

@@ -12,6 +12,7 @@
  * only, and detaching puts the reservation back.
  */
 #include "svmtool-private.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -118,7 +119,7 @@ struct svmt_dirent *svmt_dir_insert(const struct svmt_dir *d, const char *name)
 			continue;
 		memset((char *)e + sizeof(e->state), 0,
 		       sizeof(*e) - sizeof(e->state));
-		svmt_name_put(e->name, sizeof(e->name), name);
+		svmt_str_put(e->name, sizeof(e->name), name);
 		SVMT_CRASH("dir-insert-named");
 		d->r->count++;
 		return e; /* the caller fills it and publishes its state */

@@ -359,9 +359,6 @@ bool svmt_sigbus_hit(const void *p, uint64_t len);
 /* ---------------------------------------------------------- names, errors */
 
 int svmt_name_norm(const char *in, char out[SVMT_NAME_MAX + 1]);
-/* Copy string @src into @dst of @size bytes (at least 1), cut short to
- * fit, NUL-terminated: snprintf(dst, size, "%s", src) without its cost. */
-void svmt_name_put(char *dst, size_t size, const char *src);
 /* "svmt:ROOT" or "svmt:ROOT:NAME" (name NULL for the root). */
 void svmt_objname(char *buf, size_t len, const char *root, const char *name);
 /* Return @err after recording a printf-style detail for svmt_errdetail(). */

@@ -3,6 +3,7 @@
  * 64-bit clean, checked against exact expected strings
  */
 #include "testlib.h"
+#include "strbuf.h"
 
 static const struct svmt_client_info client_a = {
 	.struct_size = sizeof(client_a), .pid = 4242, .start_time = 1000,
@@ -284,6 +285,42 @@ static void test_format_of_listed_region(void **state)
 	assert_ok(svmt_region_close(r));
 }
 
+/* The growing string the dumps and list -J are built in (strbuf.h). */
+static void test_strbuf_numbers_growth_and_cuts(void **state)
+{
+	struct svmt_buf b = { 0 };
+	char big[300], cut[4], d[21];
+
+	(void)state;
+	svmt_buf_hex(&b, 0x1a2b, 8);
+	svmt_buf_char(&b, ' ');
+	svmt_buf_hex(&b, UINT64_MAX, 16);
+	svmt_buf_char(&b, ' ');
+	svmt_buf_hex(&b, 0, 1);
+	svmt_buf_char(&b, ' ');
+	svmt_buf_udec(&b, UINT64_MAX);
+	svmt_buf_char(&b, ' ');
+	svmt_buf_dec(&b, INT64_MIN);
+	svmt_buf_char(&b, ' ');
+	svmt_buf_dec(&b, -42);
+	assert_false(b.oom);
+	assert_string_equal(b.s, "00001a2b ffffffffffffffff 0 "
+			    "18446744073709551615 -9223372036854775808 -42");
+	/* a printf piece longer than the room left: grown, whole */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	b.n = 0;
+	svmt_buf_printf(&b, "<%s>%d", big, 7);
+	assert_int_equal(b.n, strlen(big) + 3);
+	assert_int_equal(b.s[0], '<');
+	assert_string_equal(b.s + b.n - 2, ">7");
+	free(b.s);
+	/* a copy cut short to fit, NUL-terminated */
+	svmt_str_put(cut, sizeof(cut), "abcdef");
+	assert_string_equal(cut, "abc");
+	assert_string_equal(svmt_udec(d, 0), "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_format_flags_zero_and_non_verbose_lines),
 		cmocka_unit_test(test_format_non_ready_states_do_not_crash),
 		TL_TEST(test_format_of_listed_region),
+		cmocka_unit_test(test_strbuf_numbers_growth_and_cuts),
 		TL_LEFTOVER_TEST,
 	};
 	return TL_RUN(tests);
