@@ -196,3 +196,21 @@ wait_status() {
 	[ ! -e "$BATS_TEST_TMPDIR/paged" ]
 	[ "$(grep -c 'VM in use' <<<"$output")" -eq 8 ]
 }
+
+@test "without readline the console says so and exits 1; a batch still runs" {
+	[ "$(id -u)" = 0 ] || skip "needs root (a mount namespace)"
+	command -v script >/dev/null || skip "needs script (bsdutils)"
+	local rl
+	rl=$(ldconfig -p | awk '/libreadline\.so\.8 .*x86-64/ { print $NF; exit }')
+	[ -n "$rl" ] || skip "no libreadline.so.8 known to ldconfig"
+	# readline hidden behind an empty file, in a mount namespace of our own
+	run --separate-stderr unshare -m sh -c '
+		mount --bind /dev/null "$1" || exit 99
+		script -qec "$2 shell" /dev/null </dev/null
+		echo "console: $?"
+		echo "list alpha" | "$2" shell' sh "$rl" "$SVMTOOL"
+	assert_success
+	assert_line --partial "svmtool: the interactive shell needs GNU readline: $rl: "
+	assert_line "console: 1"
+	assert_line --regexp '^alpha +'
+}
